@@ -1,0 +1,68 @@
+"""Build the FastAPI app from settings. Wiring only: logic lives in routes, queue, judge."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from referee_service.api.body_limit import BodySizeLimit
+from referee_service.api.deps import Runtime
+from referee_service.api.routes import health, score
+from referee_service.judge import Judge
+from referee_service.queue import JobQueue
+from referee_service.runtime import build_judge, build_queue
+from referee_service.settings import Settings
+from referee_service.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings, *, queue: JobQueue | None = None, judge: Judge | None = None
+) -> FastAPI:
+    """The Referee API.
+
+    Without ``redis_url`` the app runs the embedded queue and its own workers, so it
+    needs nothing else. ``queue`` and ``judge`` replace the ones built from settings (tests).
+    """
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        the_queue = queue if queue is not None else build_queue(settings)
+        embedded = settings.redis_url is None
+        the_judge = judge
+        if the_judge is None and embedded:
+            the_judge = build_judge(settings)
+        app.state.runtime = Runtime(settings=settings, queue=the_queue, judge=the_judge)
+        stop = asyncio.Event()
+        tasks = []
+        if embedded and the_judge is not None:
+            log.info("no REDIS_URL: embedded queue with %d in-process worker(s)",
+                     settings.embedded_workers)
+            for _ in range(settings.embedded_workers):
+                worker = Worker(the_queue, the_judge, concurrency=settings.worker_concurrency)
+                tasks.append(asyncio.create_task(worker.run(stop)))
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if the_judge is not None and judge is None:
+                the_judge.close()
+            if queue is None:
+                await the_queue.close()
+
+    app = FastAPI(
+        title="Referee",
+        summary="Rewards for RL with verifiable rewards: math answers and sandboxed code.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.include_router(health.router)
+    app.include_router(score.router)
+    return app

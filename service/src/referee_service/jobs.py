@@ -1,0 +1,136 @@
+"""Jobs: the unit of work on the queue, and how a request becomes jobs and back.
+
+A request's items are grouped into jobs: math items that share a gold answer travel
+together (so a worker can parse the gold once and grade repeated answers once); each code
+item is a job of its own with all its tests. Each job carries the request deadline, as
+wall-clock epoch milliseconds because API and workers are different processes.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from referee_client.protocol import (
+    CodeItem,
+    Item,
+    ItemResult,
+    MathItem,
+    ScoreOptions,
+    ScoreRequest,
+    Status,
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class JobItem(_Frozen):
+    """One item of a job and its position in the request."""
+
+    index: int
+    item: Item
+
+
+class Job(_Frozen):
+    """Work for one worker: items of one kind, judged under the request's options."""
+
+    request_id: str
+    job_id: str
+    kind: str
+    deadline_ms: int
+    options: ScoreOptions
+    items: list[JobItem]
+
+    def remaining_s(self, now_ms: int | None = None) -> float:
+        """Seconds left before the request deadline (negative once it has passed)."""
+        now = now_ms if now_ms is not None else now_epoch_ms()
+        return (self.deadline_ms - now) / 1000.0
+
+
+class IndexedResult(_Frozen):
+    index: int
+    result: ItemResult
+
+
+class JobResult(_Frozen):
+    """A finished job. Keyed by (request_id, job_id), so a redelivered job counts once."""
+
+    request_id: str
+    job_id: str
+    results: list[IndexedResult]
+
+
+def now_epoch_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def item_id(item: MathItem | CodeItem, index: int) -> str:
+    """The id echoed in the result: the item's own, or its index in the request."""
+    return item.id if item.id is not None else str(index)
+
+
+def plan_jobs(
+    request: ScoreRequest, request_id: str, deadline_ms: int, *, math_group_size: int
+) -> list[Job]:
+    """Split a request into jobs: math grouped by gold (at most ``math_group_size``), code one each."""
+    jobs: list[Job] = []
+    math_groups: dict[str, list[JobItem]] = {}
+
+    def add(kind: str, items: list[JobItem]) -> None:
+        jobs.append(
+            Job(
+                request_id=request_id,
+                job_id=str(len(jobs)),
+                kind=kind,
+                deadline_ms=deadline_ms,
+                options=request.options,
+                items=items,
+            )
+        )
+
+    for index, item in enumerate(request.items):
+        entry = JobItem(index=index, item=item)
+        if isinstance(item, MathItem):
+            group = math_groups.setdefault(item.gold, [])
+            group.append(entry)
+            if len(group) >= math_group_size:
+                add("math", group)
+                math_groups[item.gold] = []
+        else:
+            add(item.kind, [entry])
+    for group in math_groups.values():
+        if group:
+            add("math", group)
+    return jobs
+
+
+def timeout_result(item: MathItem | CodeItem, index: int, why: str) -> ItemResult:
+    return ItemResult(
+        id=item_id(item, index), reward=0.0, status=Status.timeout, details={"error": why}
+    )
+
+
+def assemble(
+    request: ScoreRequest, jobs: Sequence[Job], finished: Mapping[str, JobResult]
+) -> list[ItemResult]:
+    """Results in item order; items whose job did not finish by the deadline report timeout."""
+    by_index: dict[int, ItemResult] = {}
+    for job in jobs:
+        done = finished.get(job.job_id)
+        if done is None:
+            continue
+        for indexed in done.results:
+            by_index[indexed.index] = indexed.result
+    return [
+        by_index.get(i) or timeout_result(item, i, "no result before the request deadline")
+        for i, item in enumerate(request.items)
+    ]

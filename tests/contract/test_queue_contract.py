@@ -1,0 +1,117 @@
+"""One contract, every JobQueue: the in-memory queue and Redis Streams on a real Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from referee_client.protocol import ItemResult, ScoreRequest
+from referee_service.jobs import IndexedResult, Job, JobResult, now_epoch_ms, plan_jobs
+from referee_service.queue import JobQueue, MemoryQueue, QueueError, WorkerInfo
+from referee_service.queue.redis_streams import RedisQueue
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def queue(request: pytest.FixtureRequest) -> AsyncIterator[JobQueue]:
+    q: JobQueue
+    if request.param == "memory":
+        q = MemoryQueue()
+    else:
+        q = RedisQueue(request.getfixturevalue("redis_url"))
+    yield q
+    await q.close()
+
+
+def _jobs(request_id: str, n: int) -> list[Job]:
+    request = ScoreRequest.model_validate(
+        {"items": [{"kind": "math", "completion": "1", "gold": str(i)} for i in range(n)]}
+    )
+    return plan_jobs(request, request_id, now_epoch_ms() + 30_000, math_group_size=8)
+
+
+def _result(job: Job) -> JobResult:
+    return JobResult(
+        request_id=job.request_id,
+        job_id=job.job_id,
+        results=[
+            IndexedResult(index=e.index, result=ItemResult(id=str(e.index), reward=1.0,
+                                                           status="correct"))
+            for e in job.items
+        ],
+    )
+
+
+async def test_each_job_is_delivered_once_and_its_result_reaches_the_waiter(
+    queue: JobQueue,
+) -> None:
+    jobs = _jobs("req-1", 5)
+    await queue.enqueue(jobs)
+    waiter = asyncio.create_task(queue.wait_results("req-1", {j.job_id for j in jobs}, 10))
+    seen = []
+    while len(seen) < len(jobs):
+        for delivery in await queue.reserve("w1", count=2, block_s=1):
+            seen.append(delivery.job)
+            await queue.complete(delivery, _result(delivery.job))
+    assert sorted(j.job_id for j in seen) == sorted(j.job_id for j in jobs)
+    results = await waiter
+    assert set(results) == {j.job_id for j in jobs}
+    assert await queue.reserve("w1", count=1, block_s=0.1) == []
+
+
+async def test_two_consumers_split_the_jobs(queue: JobQueue) -> None:
+    jobs = _jobs("req-2", 6)
+    await queue.enqueue(jobs)
+    a = await queue.reserve("a", count=3, block_s=1)
+    b = await queue.reserve("b", count=10, block_s=1)
+    assert len(a) == 3 and len(b) == 3
+    assert {d.job.job_id for d in a}.isdisjoint({d.job.job_id for d in b})
+
+
+async def test_waiting_stops_at_the_timeout_with_what_arrived(queue: JobQueue) -> None:
+    jobs = _jobs("req-3", 2)
+    await queue.enqueue(jobs)
+    first = (await queue.reserve("w", count=1, block_s=1))[0]
+    await queue.complete(first, _result(first.job))
+    started = asyncio.get_running_loop().time()
+    results = await queue.wait_results("req-3", {j.job_id for j in jobs}, 0.5)
+    assert set(results) == {first.job.job_id}
+    assert asyncio.get_running_loop().time() - started < 2
+
+
+async def test_a_duplicate_result_counts_once(queue: JobQueue) -> None:
+    jobs = _jobs("req-4", 1)
+    await queue.enqueue(jobs)
+    delivery = (await queue.reserve("w", count=1, block_s=1))[0]
+    await queue.complete(delivery, _result(delivery.job))
+    await queue.complete(delivery, _result(delivery.job))
+    results = await queue.wait_results("req-4", {jobs[0].job_id}, 2)
+    assert list(results) == [jobs[0].job_id]
+
+
+async def test_reserve_returns_nothing_after_block_when_empty(queue: JobQueue) -> None:
+    assert await queue.reserve("w", count=4, block_s=0.2) == []
+
+
+async def test_heartbeats_expire(queue: JobQueue) -> None:
+    await queue.heartbeat(WorkerInfo("w1", "docker", True), ttl_s=0.3)
+    await queue.heartbeat(WorkerInfo("w2", "none", False, "no sandbox"), ttl_s=30)
+    assert {w.name for w in await queue.live_workers()} == {"w1", "w2"}
+    await asyncio.sleep(0.5)
+    assert [w.name for w in await queue.live_workers()] == ["w2"]
+
+
+async def test_ping_succeeds_on_a_working_queue(queue: JobQueue) -> None:
+    await queue.ping()
+
+
+async def test_redis_queue_reports_an_unreachable_server_as_queue_error(
+    dead_redis_url: str,
+) -> None:
+    q = RedisQueue(dead_redis_url)
+    with pytest.raises(QueueError, match="Redis unreachable"):
+        await q.ping()
+    with pytest.raises(QueueError):
+        await q.enqueue(_jobs("req-5", 1))
+    await q.close()
