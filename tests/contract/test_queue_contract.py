@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-
 from referee_client.protocol import ItemResult, ScoreRequest
 from referee_service.jobs import IndexedResult, Job, JobResult, now_epoch_ms, plan_jobs
 from referee_service.queue import JobQueue, MemoryQueue, QueueError, WorkerInfo
@@ -36,8 +35,9 @@ def _result(job: Job) -> JobResult:
         request_id=job.request_id,
         job_id=job.job_id,
         results=[
-            IndexedResult(index=e.index, result=ItemResult(id=str(e.index), reward=1.0,
-                                                           status="correct"))
+            IndexedResult(
+                index=e.index, result=ItemResult(id=str(e.index), reward=1.0, status="correct")
+            )
             for e in job.items
         ],
     )

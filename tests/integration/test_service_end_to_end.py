@@ -19,20 +19,34 @@ pytestmark = [pytest.mark.docker, pytest.mark.redis]
 
 REFEREE = str(Path(sys.executable).with_name("referee"))
 
-MATH = {"id": "m1", "kind": "math",
-        "completion": "... so the answer is \\boxed{\\frac{1}{2}}", "gold": "0.5"}
-STDIO = {"id": "c1", "kind": "code", "language": "python",
-         "completion": "```python\na, b = map(int, input().split())\nprint(a + b)\n```",
-         "tests": [{"stdin": "1 2\n", "stdout": "3\n"}, {"stdin": "5 7\n", "stdout": "12\n"}]}
-ASSERTS = {"id": "c2", "kind": "code", "language": "python",
-           "completion": "def add(a, b):\n    return a + b",
-           "test_code": "assert add(1, 2) == 3\nassert add(-1, 1) == 0", "entry_point": "add"}
+MATH = {
+    "id": "m1",
+    "kind": "math",
+    "completion": "... so the answer is \\boxed{\\frac{1}{2}}",
+    "gold": "0.5",
+}
+STDIO = {
+    "id": "c1",
+    "kind": "code",
+    "language": "python",
+    "completion": "```python\na, b = map(int, input().split())\nprint(a + b)\n```",
+    "tests": [{"stdin": "1 2\n", "stdout": "3\n"}, {"stdin": "5 7\n", "stdout": "12\n"}],
+}
+ASSERTS = {
+    "id": "c2",
+    "kind": "code",
+    "language": "python",
+    "completion": "def add(a, b):\n    return a + b",
+    "test_code": "assert add(1, 2) == 3\nassert add(-1, 1) == 0",
+    "entry_point": "add",
+}
 
 
 def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
-        return subprocess.Popen([REFEREE, *args], env={**os.environ, **env}, stdout=out,
-                                stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [REFEREE, *args], env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def _wait_ready(base_url: str, proc: subprocess.Popen[bytes], log: Path, within_s: float) -> None:
@@ -96,8 +110,9 @@ def through_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _score(base_url: str, items: list[dict[str, Any]], **options: Any) -> list[dict[str, Any]]:
-    response = httpx.post(f"{base_url}/v1/score", json={"items": items, "options": options},
-                          timeout=120)
+    response = httpx.post(
+        f"{base_url}/v1/score", json={"items": items, "options": options}, timeout=120
+    )
     assert response.status_code == 200, response.text
     results: list[dict[str, Any]] = response.json()["results"]
     return results
@@ -128,8 +143,12 @@ def test_wrong_answers_are_incorrect_with_per_test_outcomes(base_url: str) -> No
 
 
 def test_hostile_programs_get_statuses_and_the_batch_survives(base_url: str) -> None:
-    spin = {**STDIO, "id": "spin", "completion": "while True:\n    pass",
-            "tests": STDIO["tests"][:1]}
+    spin = {
+        **STDIO,
+        "id": "spin",
+        "completion": "while True:\n    pass",
+        "tests": STDIO["tests"][:1],
+    }
     early_exit = {**ASSERTS, "id": "exit", "completion": "import sys\nsys.exit(0)"}
     broken = {**STDIO, "id": "syntax", "completion": "def f(:\n", "tests": STDIO["tests"][:1]}
     results = _score(base_url, [spin, early_exit, broken, MATH], timeout_s=60)

@@ -41,8 +41,10 @@ def create_app(
         stop = asyncio.Event()
         tasks = []
         if embedded and the_judge is not None:
-            log.info("no REDIS_URL: embedded queue with %d in-process worker(s)",
-                     settings.embedded_workers)
+            log.info(
+                "no REDIS_URL: embedded queue with %d in-process worker(s)",
+                settings.embedded_workers,
+            )
             for _ in range(settings.embedded_workers):
                 worker = Worker(the_queue, the_judge, concurrency=settings.worker_concurrency)
                 tasks.append(asyncio.create_task(worker.run(stop)))

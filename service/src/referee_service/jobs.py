@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
-
 from referee_client.protocol import (
     CodeItem,
     Item,
@@ -81,7 +80,7 @@ def item_id(item: MathItem | CodeItem, index: int) -> str:
 def plan_jobs(
     request: ScoreRequest, request_id: str, deadline_ms: int, *, math_group_size: int
 ) -> list[Job]:
-    """Split a request into jobs: math grouped by gold (at most ``math_group_size``), code one each."""
+    """Split a request into jobs: math grouped by gold (``math_group_size`` at most), code alone."""
     jobs: list[Job] = []
     math_groups: dict[str, list[JobItem]] = {}
 

@@ -7,11 +7,12 @@ call it, tests pass their own objects instead.
 from __future__ import annotations
 
 from referee_sandboxes import DockerBackend, Limits, SandboxBackend
+from referee_verifiers import IsolatedPool
+
 from referee_service.judge import CodeJudge, Judge, MathJudge
 from referee_service.queue import JobQueue, MemoryQueue
 from referee_service.queue.redis_streams import RedisQueue
 from referee_service.settings import Settings
-from referee_verifiers import IsolatedPool
 
 
 def build_queue(settings: Settings) -> JobQueue:

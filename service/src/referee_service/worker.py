@@ -7,6 +7,7 @@ queue. It keeps up to ``concurrency`` jobs in flight and heartbeats its capabili
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -94,7 +95,5 @@ class Worker:
                 await self._queue.heartbeat(info, ttl_s=HEARTBEAT_TTL_S)
             except QueueError as exc:
                 log.warning("heartbeat failed: %s", exc)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=HEARTBEAT_S)
-            except TimeoutError:
-                pass

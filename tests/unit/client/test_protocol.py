@@ -1,6 +1,5 @@
 import pytest
 from pydantic import ValidationError
-
 from referee_client.protocol import CodeItem, ItemResult, ScoreRequest, Status
 
 
@@ -9,10 +8,18 @@ def test_issue_example_parses_into_typed_items() -> None:
         {
             "items": [
                 {"id": "m1", "kind": "math", "completion": r"\boxed{\frac{1}{2}}", "gold": "0.5"},
-                {"kind": "code", "language": "python", "completion": "print(1)",
-                 "tests": [{"stdin": "", "stdout": "1\n"}]},
-                {"kind": "code", "completion": "def f(): return 1", "test_code": "assert f() == 1",
-                 "entry_point": "f"},
+                {
+                    "kind": "code",
+                    "language": "python",
+                    "completion": "print(1)",
+                    "tests": [{"stdin": "", "stdout": "1\n"}],
+                },
+                {
+                    "kind": "code",
+                    "completion": "def f(): return 1",
+                    "test_code": "assert f() == 1",
+                    "entry_point": "f",
+                },
             ],
             "options": {"timeout_s": 30},
         }

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
-
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from referee_sandboxes import Limits, RunSpec
 from referee_service import Settings, create_app
 from referee_service.judge import CodeJudge, Judge, MathJudge
@@ -17,11 +18,19 @@ from .conftest import ScriptedBackend, exited
 
 ISSUE_EXAMPLE = {
     "items": [
-        {"id": "m1", "kind": "math",
-         "completion": "... so the answer is \\boxed{\\frac{1}{2}}", "gold": "0.5"},
-        {"id": "c1", "kind": "code", "language": "python",
-         "completion": "```python\na, b = map(int, input().split())\nprint(a + b)\n```",
-         "tests": [{"stdin": "1 2\n", "stdout": "3\n"}, {"stdin": "5 7\n", "stdout": "12\n"}]},
+        {
+            "id": "m1",
+            "kind": "math",
+            "completion": "... so the answer is \\boxed{\\frac{1}{2}}",
+            "gold": "0.5",
+        },
+        {
+            "id": "c1",
+            "kind": "code",
+            "language": "python",
+            "completion": "```python\na, b = map(int, input().split())\nprint(a + b)\n```",
+            "tests": [{"stdin": "1 2\n", "stdout": "3\n"}, {"stdin": "5 7\n", "stdout": "12\n"}],
+        },
     ],
     "options": {"timeout_s": 30},
 }
@@ -39,19 +48,26 @@ def pool() -> Iterator[IsolatedPool]:
     p.close()
 
 
+async def _serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://referee") as c:
+            yield c
+
+
 @pytest.fixture
-def client(pool: IsolatedPool) -> Iterator[TestClient]:
+async def client(pool: IsolatedPool) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(max_items=5, max_request_bytes=1_000_000, max_completion_chars=10_000)
     judge = Judge(
         MathJudge(pool, timeout_s=5),
         CodeJudge(ScriptedBackend(adds), limits=Limits(), concurrency=2),  # type: ignore[arg-type]
     )
-    with TestClient(create_app(settings, judge=judge)) as c:
+    async for c in _serve(create_app(settings, judge=judge)):
         yield c
 
 
-def test_scores_a_mixed_batch_in_item_order(client: TestClient) -> None:
-    response = client.post("/v1/score", json=ISSUE_EXAMPLE)
+async def test_scores_a_mixed_batch_in_item_order(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/score", json=ISSUE_EXAMPLE)
     assert response.status_code == 200, response.text
     results = response.json()["results"]
     assert [(r["id"], r["status"], r["reward"]) for r in results] == [
@@ -61,10 +77,12 @@ def test_scores_a_mixed_batch_in_item_order(client: TestClient) -> None:
     assert response.headers["x-request-id"]
 
 
-def test_a_wrong_answer_is_incorrect_and_ids_default_to_the_index(client: TestClient) -> None:
-    items = [{"kind": "math", "completion": "\\boxed{2}", "gold": "0.5"},
-             {"kind": "math", "completion": "no idea", "gold": "0.5"}]
-    results = client.post("/v1/score", json={"items": items}).json()["results"]
+async def test_a_wrong_answer_is_incorrect_and_ids_default_to_the_index(client: httpx.AsyncClient) -> None:
+    items = [
+        {"kind": "math", "completion": "\\boxed{2}", "gold": "0.5"},
+        {"kind": "math", "completion": "no idea", "gold": "0.5"},
+    ]
+    results = (await client.post("/v1/score", json={"items": items})).json()["results"]
     assert [(r["id"], r["status"], r["reward"]) for r in results] == [
         ("0", "incorrect", 0.0),
         ("1", "no_answer", 0.0),
@@ -78,42 +96,66 @@ def test_a_wrong_answer_is_incorrect_and_ids_default_to_the_index(client: TestCl
         (json.dumps({"items": [{"kind": "poetry", "completion": "x"}]}), 422, "kind"),
         (json.dumps({"items": [{"kind": "code", "completion": "x"}]}), 422, "tests"),
         (json.dumps({"items": []}), 422, "items"),
-        (json.dumps({"items": [{"kind": "math", "completion": "1", "gold": "1"}] * 6}), 413,
-         "REFEREE_MAX_ITEMS"),
-        (json.dumps({"items": [{"kind": "math", "completion": "1" * 20_000, "gold": "1"}]}), 413,
-         "items[0].completion"),
-        (json.dumps({"items": [{"kind": "math", "completion": "1" * 2_000_000, "gold": "1"}]}),
-         413, "REFEREE_MAX_REQUEST_BYTES"),
-        (json.dumps({"items": [{"kind": "math", "completion": "1", "gold": "1"}],
-                     "options": {"timeout_s": 10_000}}), 422, "options.timeout_s"),
+        (
+            json.dumps({"items": [{"kind": "math", "completion": "1", "gold": "1"}] * 6}),
+            413,
+            "REFEREE_MAX_ITEMS",
+        ),
+        (
+            json.dumps({"items": [{"kind": "math", "completion": "1" * 20_000, "gold": "1"}]}),
+            413,
+            "items[0].completion",
+        ),
+        (
+            json.dumps({"items": [{"kind": "math", "completion": "1" * 2_000_000, "gold": "1"}]}),
+            413,
+            "REFEREE_MAX_REQUEST_BYTES",
+        ),
+        (
+            json.dumps(
+                {
+                    "items": [{"kind": "math", "completion": "1", "gold": "1"}],
+                    "options": {"timeout_s": 10_000},
+                }
+            ),
+            422,
+            "options.timeout_s",
+        ),
     ],
-    ids=["malformed-json", "unknown-kind", "code-without-tests", "empty-batch", "too-many-items",
-         "completion-too-long", "body-too-large", "deadline-too-long"],
+    ids=[
+        "malformed-json",
+        "unknown-kind",
+        "code-without-tests",
+        "empty-batch",
+        "too-many-items",
+        "completion-too-long",
+        "body-too-large",
+        "deadline-too-long",
+    ],
 )
-def test_bad_input_is_a_4xx_naming_the_problem_and_the_service_keeps_serving(
-    client: TestClient, body: str, status: int, needle: str
+async def test_bad_input_is_a_4xx_naming_the_problem_and_the_service_keeps_serving(
+    client: httpx.AsyncClient, body: str, status: int, needle: str
 ) -> None:
-    response = client.post(
-        "/v1/score", content=body, headers={"content-type": "application/json"}
-    )
+    response = await client.post("/v1/score", content=body, headers={"content-type": "application/json"})
     assert response.status_code == status
     assert needle in response.text
-    after = client.post("/v1/score", json={"items": [{"kind": "math", "completion": "1",
-                                                      "gold": "1"}]})
+    after = await client.post(
+        "/v1/score", json={"items": [{"kind": "math", "completion": "1", "gold": "1"}]}
+    )
     assert after.json()["results"][0]["status"] == "correct"
 
 
-def test_health_ready_and_docs(client: TestClient) -> None:
-    assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/docs").status_code == 200
-    assert "/v1/score" in client.get("/openapi.json").json()["paths"]
+async def test_health_ready_and_docs(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    assert (await client.get("/docs")).status_code == 200
+    assert "/v1/score" in (await client.get("/openapi.json")).json()["paths"]
 
 
-def test_readyz_says_why_when_no_sandbox_can_run(pool: IsolatedPool) -> None:
+async def test_readyz_says_why_when_no_sandbox_can_run(pool: IsolatedPool) -> None:
     settings = Settings(sandbox={"backend": "none"})
     judge = Judge(MathJudge(pool, timeout_s=5), CodeJudge(None, limits=Limits(), concurrency=1))
-    with TestClient(create_app(settings, judge=judge)) as c:
-        response = c.get("/readyz")
+    async for c in _serve(create_app(settings, judge=judge)):
+        response = await c.get("/readyz")
     assert response.status_code == 503
     body = response.json()
     assert body["queue"] == "ok" and "sandbox" in body

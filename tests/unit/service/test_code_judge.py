@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-
 from referee_client.protocol import ScoreRequest, Status
 from referee_sandboxes import Execution, Limits, RunSpec, SandboxError, SandboxUnavailable
 from referee_service.jobs import now_epoch_ms, plan_jobs
@@ -67,11 +66,16 @@ async def test_all_or_nothing_gives_zero_for_a_partial_pass() -> None:
         (exited(None, timed_out=True), Status.timeout),
         (exited(None, signal=9, memory_exceeded=True), Status.memory_limit),
         (exited(0, stdout="x" * 10, output_exceeded=True), Status.output_limit),
-        (exited(1, stderr="Traceback...\nZeroDivisionError: division by zero"), Status.runtime_error),
+        (
+            exited(1, stderr="Traceback...\nZeroDivisionError: division by zero"),
+            Status.runtime_error,
+        ),
         (exited(None, signal=11), Status.runtime_error),
     ],
 )
-async def test_limits_and_crashes_get_their_own_status(execution: Execution, status: Status) -> None:
+async def test_limits_and_crashes_get_their_own_status(
+    execution: Execution, status: Status
+) -> None:
     result, _ = await _judge(IO_ITEM, lambda s: execution)
     assert (result["status"], result["reward"]) == (status, 0.0)
 

@@ -1,5 +1,4 @@
 import pytest
-
 from referee_service.settings import Settings, load_settings, unknown_env_names
 
 

@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-
 from referee_client.protocol import ScoreRequest
 from referee_sandboxes import Limits
 from referee_service.jobs import Job, now_epoch_ms, plan_jobs
@@ -28,8 +27,7 @@ def pool() -> Iterator[IsolatedPool]:
 @pytest.fixture
 def judge(pool: IsolatedPool) -> Judge:
     backend = ScriptedBackend(lambda spec: exited(stdout="1\n"))
-    return Judge(MathJudge(pool, timeout_s=5),
-                 CodeJudge(backend, limits=Limits(), concurrency=2))  # type: ignore[arg-type]
+    return Judge(MathJudge(pool, timeout_s=5), CodeJudge(backend, limits=Limits(), concurrency=2))  # type: ignore[arg-type]
 
 
 def _jobs(items: list[dict[str, object]], deadline_ms: int | None = None) -> list[Job]:
@@ -69,10 +67,13 @@ async def test_a_crashing_judge_gives_internal_error_not_a_lost_job(pool: Isolat
         raise RuntimeError("bug")
 
     backend = ScriptedBackend(explode)  # type: ignore[arg-type]
-    judge = Judge(MathJudge(pool, timeout_s=5),
-                  CodeJudge(backend, limits=Limits(), concurrency=1))  # type: ignore[arg-type]
-    jobs = _jobs([{"kind": "code", "completion": "x", "tests": [{"stdout": "1"}]},
-                  {"kind": "math", "completion": "1", "gold": "1"}])
+    judge = Judge(MathJudge(pool, timeout_s=5), CodeJudge(backend, limits=Limits(), concurrency=1))  # type: ignore[arg-type]
+    jobs = _jobs(
+        [
+            {"kind": "code", "completion": "x", "tests": [{"stdout": "1"}]},
+            {"kind": "math", "completion": "1", "gold": "1"},
+        ]
+    )
     assert await _drain(judge, jobs) == {0: "internal_error", 1: "correct"}
 
 

@@ -51,15 +51,19 @@ class BodySizeLimit:
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(
-            {"detail": f"request body over the limit of {self._max_bytes} bytes "
-             "(REFEREE_MAX_REQUEST_BYTES)"}
+            {
+                "detail": f"request body over the limit of {self._max_bytes} bytes "
+                "(REFEREE_MAX_REQUEST_BYTES)"
+            }
         ).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 413,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())],
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": body})

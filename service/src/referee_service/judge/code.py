@@ -13,16 +13,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from referee_client.protocol import CodeItem, RewardMode, Status, TestOutcome
-from referee_sandboxes import Execution, Limits, RunSpec, SandboxBackend, SandboxError
-from referee_sandboxes import SandboxUnavailable
-from referee_service.jobs import IndexedResult, Job
-from referee_service.judge.results import excerpt, indexed
+from referee_sandboxes import (
+    Execution,
+    Limits,
+    RunSpec,
+    SandboxBackend,
+    SandboxError,
+    SandboxUnavailable,
+)
 from referee_verifiers.code import (
     assert_passed,
     build_assert_program,
     extract_program,
     outputs_match,
 )
+
+from referee_service.jobs import IndexedResult, Job
+from referee_service.judge.results import excerpt, indexed
 
 # Python reports these when the program does not parse: a compile error, not a crash.
 _COMPILE_ERRORS = ("SyntaxError", "IndentationError", "TabError")
@@ -53,9 +60,7 @@ class _Test:
 class CodeJudge:
     """Runs code items on ``backend`` (None: no sandbox), at most ``concurrency`` at once."""
 
-    def __init__(
-        self, backend: SandboxBackend | None, *, limits: Limits, concurrency: int
-    ) -> None:
+    def __init__(self, backend: SandboxBackend | None, *, limits: Limits, concurrency: int) -> None:
         self._backend = backend
         self._limits = limits
         self._executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="sandbox")

@@ -6,12 +6,13 @@ import asyncio
 import logging
 
 from referee_client.protocol import Status
+from referee_sandboxes import SandboxError
+
 from referee_service.jobs import IndexedResult, Job, JobResult
 from referee_service.judge.code import CodeJudge
 from referee_service.judge.math import MathJudge
 from referee_service.judge.results import indexed
 from referee_service.queue.base import WorkerInfo
-from referee_sandboxes import SandboxError
 
 log = logging.getLogger(__name__)
 

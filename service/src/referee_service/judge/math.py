@@ -7,10 +7,11 @@ import concurrent.futures
 import time
 
 from referee_client.protocol import MathItem, Status
-from referee_service.jobs import IndexedResult, Job
-from referee_service.judge.results import indexed
 from referee_verifiers import IsolatedPool, Verdict
 from referee_verifiers.math import grade
+
+from referee_service.jobs import IndexedResult, Job
+from referee_service.judge.results import indexed
 
 
 class MathJudge:

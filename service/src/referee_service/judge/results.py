@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from referee_client.protocol import CodeItem, ItemResult, MathItem, Status
+
 from referee_service.jobs import IndexedResult, item_id
 
 

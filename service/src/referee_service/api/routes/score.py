@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, HTTPException, Response, status
-
 from referee_client.protocol import CodeItem, ScoreRequest, ScoreResponse
+
 from referee_service.api.deps import RuntimeDep
 from referee_service.jobs import assemble, new_request_id, now_epoch_ms, plan_jobs
 from referee_service.queue import QueueError

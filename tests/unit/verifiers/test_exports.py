@@ -1,0 +1,24 @@
+"""Each verifiers subpackage's ``__all__`` matches what it really exports."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("referee_verifiers", {"IsolatedPool", "Verdict", "grade", "grade_with_deadline"}),
+        ("referee_verifiers.math", {"compare", "extract_answer", "grade"}),
+        (
+            "referee_verifiers.code",
+            {"assert_passed", "build_assert_program", "extract_program", "outputs_match"},
+        ),
+    ],
+)
+def test_all_is_the_contract(module: str, names: set[str]) -> None:
+    mod = importlib.import_module(module)
+    assert set(mod.__all__) == names
+    assert all(hasattr(mod, name) for name in names)

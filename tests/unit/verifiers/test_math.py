@@ -1,0 +1,137 @@
+"""Math answers: extraction, comparison and grading, as (gold, completion, expected) rows."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from referee_verifiers import Verdict, grade
+from referee_verifiers.math import compare, extract_answer
+from referee_verifiers.math._normalize import normalize
+
+# (gold, completion, expected status). Every bug report adds a row.
+GRADE_ROWS = [
+    ("0.5", r"so \boxed{\frac{1}{2}}", "correct"),
+    ("0.5", r"\boxed{2}", "incorrect"),
+    (r"\frac{\sqrt3}{2}", r"\boxed{\frac{\sqrt{3}}{2}}", "correct"),
+    ("1+x^2", r"\boxed{x^2+1}", "correct"),
+    ("2(x+1)", r"\boxed{2x+2}", "correct"),
+    ("1/3", r"\boxed{0.333}", "incorrect"),
+    ("1000", r"\boxed{1,000}", "correct"),
+    ("1,000", r"\boxed{1000}", "correct"),
+    ("1", r"the answer is \boxed{}", "no_answer"),
+    ("1", "I could not solve it", "no_answer"),
+    ("1", "", "no_answer"),
+    ("0.75", r"$\dfrac{3}{4}$", "correct"),
+    ("2", r"first \boxed{1}, on reflection \boxed{2}", "correct"),
+    ("1", r"first \boxed{1}, on reflection \boxed{2}", "incorrect"),
+    ("42", "The answer is 42.", "correct"),
+    ("8", "3 apples and 5 pears make 8", "correct"),
+    ("72", "Natalia sold 48 + 24 clips.\n#### 72", "correct"),
+    ("5", r"\boxed 5", "correct"),
+    ("1000", r"\boxed{1e3}", "correct"),
+    (r"\sqrt{2}", r"\boxed{1.41421356237}", "correct"),
+    (r"\sqrt{2}", r"\boxed{1.414}", "incorrect"),
+    (r"\pi", r"\boxed{3.14159}", "incorrect"),
+    ("x/2", r"\boxed{0.5x}", "correct"),
+    ("x^2+1", "x**2 + 1", "correct"),
+    ("90", r"\boxed{90^\circ}", "correct"),
+    ("5", r"\boxed{\text{5}}", "correct"),
+    ("-3/4", r"\boxed{-\frac{3}{4}}", "correct"),
+    ("(1,2)", r"\boxed{(1, 2)}", "correct"),
+    (r"\frac{1}{2}", r"\boxed{\left( \frac{1}{2} \right)}", "correct"),
+    ("1", r"\boxed{10^{10^{10^{10}}}}", "incorrect"),
+]
+
+
+@pytest.mark.parametrize(("gold", "completion", "expected"), GRADE_ROWS)
+def test_grade_rows(gold: str, completion: str, expected: str) -> None:
+    verdict = grade(completion, gold)
+    assert verdict.status == expected, verdict.details
+    assert verdict.reward == (1.0 if expected == "correct" else 0.0)
+
+
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        (r"\boxed{\frac{\sqrt{3}}{2}}", r"\frac{\sqrt{3}}{2}"),
+        (r"\fbox{7}", "7"),
+        (r"\boxed{a} and \boxed{b}", "b"),
+        (r"\boxed{\{1, 2\}}", r"\{1, 2\}"),
+        (r"\boxed{unterminated", None),
+        (r"\boxed{1} then \boxed{", None),
+        ("1/2", "1/2"),
+        (r"\frac{1}{2}", r"\frac{1}{2}"),
+        ("x^2+1", "x^2+1"),
+        ("The final answer is $x+1$.", "x+1"),
+        ("Answer: 17", "17"),
+        ("we get 3 then 4.5 so", "4.5"),
+        ("no digits here at all, none", None),
+        ("   ", None),
+    ],
+)
+def test_extract_answer(completion: str, expected: str | None) -> None:
+    assert extract_answer(completion) == expected
+
+
+def test_fallbacks_read_only_the_tail_of_a_huge_completion() -> None:
+    completion = "7 " + "word " * 200_000 + "so the result is 9"
+    assert extract_answer(completion) == "9"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("$1,000$", "1000"),
+        ("1,2", "1,2"),
+        ("12,345,678.5", "12345678.5"),
+        ("1,0000", "1,0000"),
+        (r"\dfrac{1}{2}", r"\frac{1}{2}"),
+        (r"\tfrac12", r"\frac{1}{2}"),
+        (r"\sqrt3", r"\sqrt{3}"),
+        (r"1\!000", "1 000"),
+        (r"\text{\textbf{5}}.", "5"),
+        (r"50\%", "50"),
+    ],
+)
+def test_normalize(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("gold", "answer", "expected"),
+    [
+        ("0.5", r"\frac{1}{2}", (True, "numeric")),
+        ("0.333", "1/3", (False, "numeric")),
+        ("2(x+1)", "2x+2", (True, "symbolic")),
+        ("x", "x", (True, "string")),
+        ("x", "y", (False, "symbolic")),
+        ("1", "", (False, "string")),
+    ],
+)
+def test_compare_names_the_rule(gold: str, answer: str, expected: tuple[bool, str]) -> None:
+    assert compare(gold, answer) == expected
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ['__import__("os").system("true")', "x.__class__", "exit()", "open(1)", "9**9**9**9"],
+)
+def test_plain_text_parsing_runs_no_python(hostile: str) -> None:
+    assert compare("1", hostile)[0] is False
+
+
+def test_grade_details_truncate_the_extracted_answer() -> None:
+    verdict = grade(r"\boxed{" + "1+" * 500 + "1}", "1")
+    assert verdict.status == "incorrect"
+    assert len(verdict.details["extracted"]) == 200
+
+
+def test_grade_turns_a_crash_into_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(gold: str, answer: str) -> tuple[bool, str]:
+        raise RuntimeError("parser exploded")
+
+    grade_module = importlib.import_module("referee_verifiers.math.grade")
+    monkeypatch.setattr(grade_module, "compare", boom)
+    verdict = grade(r"\boxed{1}", "1")
+    assert verdict == Verdict("internal_error", 0.0, {"error": "RuntimeError: parser exploded"})

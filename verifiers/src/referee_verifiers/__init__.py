@@ -1,0 +1,11 @@
+"""Referee's verifiers: pure functions from a completion and its ground truth to a verdict.
+
+``grade`` judges a math answer; ``IsolatedPool`` runs any of them under a hard deadline
+in killable child processes. Code helpers are in ``referee_verifiers.code``.
+"""
+
+from referee_verifiers.deadline import IsolatedPool, grade_with_deadline
+from referee_verifiers.math import grade
+from referee_verifiers.verdict import Verdict
+
+__all__ = ["IsolatedPool", "Verdict", "grade", "grade_with_deadline"]
