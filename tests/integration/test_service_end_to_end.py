@@ -135,7 +135,10 @@ def test_the_readme_example_scores_one_for_each_item(base_url: str) -> None:
 
 def test_wrong_answers_are_incorrect_with_per_test_outcomes(base_url: str) -> None:
     wrong_math = {**MATH, "completion": "\\boxed{2}"}
-    wrong_code = {**STDIO, "completion": "a, b = map(int, input().split())\nprint(a * b)"}
+    wrong_code = {
+        **STDIO,
+        "completion": "a, b = map(int, input().split())\nprint(a + b if a > 1 else 0)",
+    }
     math, code = _score(base_url, [wrong_math, wrong_code])
     assert (math["status"], math["reward"]) == ("incorrect", 0.0)
     assert (code["status"], code["reward"]) == ("incorrect", 0.5)

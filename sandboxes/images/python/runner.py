@@ -45,8 +45,14 @@ def _drain(stream, cap, sink, overflow, proc_group):
 
 
 def _kill_group(pgid):
+    """Kill the program and everything it started, even what left its process group."""
     try:
-        os.killpg(pgid, signal.SIGKILL)
+        if os.getpid() == 1:
+            # As the container's init, kill(-1) reaches every other process in it: a
+            # daemon that called setsid() cannot escape.
+            os.kill(-1, signal.SIGKILL)
+        else:
+            os.killpg(pgid, signal.SIGKILL)
     except ProcessLookupError:
         pass
 

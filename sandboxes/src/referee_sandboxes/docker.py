@@ -202,6 +202,7 @@ def _send_stdin(container: Container, payload: bytes) -> None:
         raw.shutdown(socket.SHUT_WR)
     finally:
         sock.close()
+        raw.close()  # closing the SocketIO wrapper alone leaves the socket open
 
 
 def _parse_envelope(raw: bytes) -> dict[str, Any] | None:

@@ -77,7 +77,9 @@ async def test_scores_a_mixed_batch_in_item_order(client: httpx.AsyncClient) -> 
     assert response.headers["x-request-id"]
 
 
-async def test_a_wrong_answer_is_incorrect_and_ids_default_to_the_index(client: httpx.AsyncClient) -> None:
+async def test_a_wrong_answer_is_incorrect_and_ids_default_to_the_index(
+    client: httpx.AsyncClient,
+) -> None:
     items = [
         {"kind": "math", "completion": "\\boxed{2}", "gold": "0.5"},
         {"kind": "math", "completion": "no idea", "gold": "0.5"},
@@ -136,7 +138,9 @@ async def test_a_wrong_answer_is_incorrect_and_ids_default_to_the_index(client: 
 async def test_bad_input_is_a_4xx_naming_the_problem_and_the_service_keeps_serving(
     client: httpx.AsyncClient, body: str, status: int, needle: str
 ) -> None:
-    response = await client.post("/v1/score", content=body, headers={"content-type": "application/json"})
+    response = await client.post(
+        "/v1/score", content=body, headers={"content-type": "application/json"}
+    )
     assert response.status_code == status
     assert needle in response.text
     after = await client.post(
