@@ -5,7 +5,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
 from referee_sandboxes import DockerBackend, Execution, Limits, RunSpec, SandboxUnavailable
 
 pytestmark = pytest.mark.docker

@@ -69,8 +69,12 @@ def main() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd="/work",
-        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/work", "LANG": "C.UTF-8",
-             "PYTHONIOENCODING": "utf-8"},
+        env={
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": "/work",
+            "LANG": "C.UTF-8",
+            "PYTHONIOENCODING": "utf-8",
+        },
         start_new_session=True,
         preexec_fn=_limit_child,
     )

@@ -21,7 +21,7 @@ class SandboxError(Exception):
 
 
 class SandboxUnavailable(SandboxError):
-    """No sandbox can run programs here (engine down, image missing). Never fall back to the host."""
+    """No sandbox can run programs (engine down, image missing). Never fall back to the host."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import socket
 import threading
@@ -230,10 +231,9 @@ def _runner_lost(stderr: bytes) -> str:
 
 
 def _remove(container: Container) -> None:
-    try:
+    # Already gone is fine; a leftover is labelled referee.sandbox=1 for cleanup.
+    with contextlib.suppress(docker.errors.DockerException):
         container.remove(force=True)
-    except docker.errors.DockerException:
-        pass  # already gone; a leftover is labelled referee.sandbox=1 for cleanup
 
 
 def _is_unreachable(exc: Exception) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, ResponseError
@@ -56,7 +57,7 @@ class RedisQueue:
     async def reserve(self, consumer: str, count: int, block_s: float) -> list[Delivery]:
         try:
             await self._ensure_group()
-            reply = await self._redis.xreadgroup(
+            reply: Any = await self._redis.xreadgroup(
                 keys.WORKER_GROUP,
                 consumer,
                 {keys.job_stream(): ">"},
