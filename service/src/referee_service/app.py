@@ -7,7 +7,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from referee_service.api.body_limit import BodySizeLimit
 from referee_service.api.deps import Runtime
@@ -65,6 +67,14 @@ def create_app(
         lifespan=lifespan,
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.include_router(health.router)
     app.include_router(score.router)
     return app
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """422 naming each bad field, without echoing the (possibly huge, untrusted) input."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    return JSONResponse({"detail": errors}, status_code=422)

@@ -163,3 +163,13 @@ async def test_readyz_says_why_when_no_sandbox_can_run(pool: IsolatedPool) -> No
     assert response.status_code == 503
     body = response.json()
     assert body["queue"] == "ok" and "sandbox" in body
+
+
+async def test_validation_errors_do_not_echo_the_input(client: httpx.AsyncClient) -> None:
+    secret = "s" * 5000
+    response = await client.post(
+        "/v1/score", json={"items": [{"kind": "poetry", "completion": secret}]}
+    )
+    assert response.status_code == 422
+    assert secret not in response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "items", 0]
