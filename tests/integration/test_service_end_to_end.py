@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from referee_client import verl
 
 from tests.support import RedisServer, free_port
 
@@ -161,3 +164,24 @@ def test_hostile_programs_get_statuses_and_the_batch_survives(base_url: str) -> 
         ("syntax", "compile_error"),
         ("m1", "correct"),
     ]
+
+
+def test_verl_reward_functions_score_through_the_service(embedded: str) -> None:
+    code_truth = json.dumps({"inputs": ["1 2\n", "5 7\n"], "outputs": ["3\n", "12\n"]})
+    batch = verl.compute_score_batch(
+        data_sources=["math", "code", "code"],
+        solution_strs=["\\boxed{0.5}", STDIO["completion"], "def f(x): return x"],
+        ground_truths=["1/2", code_truth, {"fn_name": "f", "inputs": [[1]], "outputs": [1]}],
+        base_url=embedded,
+    )
+    assert [(r["score"], r["status"]) for r in batch] == [
+        (1.0, "correct"),
+        (1.0, "correct"),
+        (0.0, "invalid_input"),
+    ]
+    single = verl.compute_score("math", "\\boxed{3}", "4", base_url=embedded)
+    assert (single["score"], single["status"]) == (0.0, "incorrect")
+    assert (
+        asyncio.run(verl.compute_score_async("math", "\\boxed{4}", "4", base_url=embedded))["score"]
+        == 1.0
+    )
