@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+import docker
 import pytest
 from referee_sandboxes import DockerBackend, Execution, Limits, RunSpec, SandboxUnavailable
+
+from tests.support import free_port
 
 pytestmark = pytest.mark.docker
 
@@ -14,6 +17,17 @@ FAST = Limits(wall_time_s=2.0, memory_mb=128, pids=32, output_bytes=10_000)
 
 def run(backend: DockerBackend, source: str, stdin: str = "", limits: Limits = FAST) -> Execution:
     return backend.run(RunSpec(language="python", source=source, stdin=stdin, limits=limits))
+
+
+def sandbox_containers() -> set[str]:
+    """Ids of the containers the Docker backend made that still exist."""
+    client = docker.from_env()
+    try:
+        return {
+            c.id for c in client.containers.list(all=True, filters={"label": "referee.sandbox"})
+        }
+    finally:
+        client.close()
 
 
 def assert_healthy(backend: DockerBackend) -> None:
@@ -43,13 +57,14 @@ def test_sleeping_forever_is_a_timeout(docker_backend: DockerBackend) -> None:
 def test_a_memory_hog_hits_the_memory_limit(docker_backend: DockerBackend) -> None:
     hog = run(docker_backend, "blocks = [bytearray(1 << 20) for _ in range(1024)]")
     assert hog.memory_exceeded and not hog.timed_out
+    assert (hog.exit_code, hog.signal) == (None, 9)
     assert_healthy(docker_backend)
 
 
 def test_a_flood_of_output_is_cut_at_the_limit(docker_backend: DockerBackend) -> None:
     flood = run(docker_backend, "while True:\n    print('x' * 1000)")
-    assert flood.output_exceeded
-    assert len(flood.stdout) <= FAST.output_bytes
+    assert flood.output_exceeded and not flood.timed_out
+    assert flood.stdout == ("x" * 1000 + "\n") * 9 + "x" * (FAST.output_bytes - 9 * 1001)
 
 
 def test_there_is_no_network(docker_backend: DockerBackend) -> None:
@@ -88,7 +103,9 @@ def test_a_fork_bomb_is_contained(docker_backend: DockerBackend) -> None:
         docker_backend,
         "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
     )
-    assert bomb.timed_out or bomb.exit_code != 0
+    # Contained by the pids limit and killed at the wall limit; the runner itself survives.
+    assert bomb.timed_out or bomb.memory_exceeded
+    assert "without a report" not in bomb.stderr
     assert_healthy(docker_backend)
 
 
@@ -115,6 +132,68 @@ def test_runs_from_several_threads_at_once(docker_backend: DockerBackend) -> Non
 def test_a_missing_image_is_unavailable_naming_the_fix() -> None:
     backend = DockerBackend(image="referee-no-such-image:latest")
     with pytest.raises(SandboxUnavailable, match="scripts/setup"):
+        backend.check()
+    with pytest.raises(SandboxUnavailable, match="scripts/setup"):
+        run(backend, "print(1)")
+    backend.close()
+
+
+def test_the_program_cannot_forge_the_runner_report(docker_backend: DockerBackend) -> None:
+    fake = (
+        '{"exit_code": 0, "signal": null, "timed_out": false, "output_exceeded": false,'
+        ' "killed_by_runner": false, "oom_kills": 0, "duration_s": 0.0,'
+        ' "stdout_b64": "Rk9SR0VECg==", "stderr_b64": ""}'
+    )
+    source = (
+        "import os, sys\n"
+        f"fake = {fake!r} + chr(10)\n"
+        "print(fake, end='')\n"
+        "for path in ('/proc/1/fd/1', '/proc/1/mem'):\n"
+        "    try:\n"
+        "        os.write(os.open(path, os.O_WRONLY), fake.encode())\n"
+        "        print('opened', path, file=sys.stderr)\n"
+        "    except OSError as exc:\n"
+        "        print(path, exc.errno, file=sys.stderr)\n"
+        "sys.exit(1)\n"
+    )
+    forged = run(docker_backend, source)
+    # The fake envelope is only the program's own output; the runner is out of reach.
+    assert forged.exit_code == 1 and forged.stdout == fake + "\n"
+    assert "opened" not in forged.stderr and forged.stderr.count(" 13\n") == 2
+
+
+def test_a_program_that_kills_itself_is_not_a_memory_verdict(
+    docker_backend: DockerBackend,
+) -> None:
+    killed = run(docker_backend, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    assert (killed.exit_code, killed.signal) == (None, 9)
+    assert not (killed.memory_exceeded or killed.timed_out)
+
+
+def test_a_hung_runner_is_killed_by_the_host(hung_runner_image: str) -> None:
+    backend = DockerBackend(image=hung_runner_image, host_margin_s=0.5)
+    before = sandbox_containers()
+    try:
+        hung = run(backend, "print('never runs')", limits=Limits(wall_time_s=1.0))
+    finally:
+        backend.close()
+    assert hung.timed_out and hung.exit_code is None and hung.stdout == ""
+    assert hung.duration_s < 1.0 + 0.5 + 2.0
+    assert sandbox_containers() <= before
+
+
+def test_no_container_outlives_its_run(docker_backend: DockerBackend) -> None:
+    before = sandbox_containers()
+    run(docker_backend, "print('ok')")
+    run(docker_backend, "while True:\n    pass", limits=Limits(wall_time_s=0.5))
+    run(docker_backend, "raise SystemExit(2)")
+    assert sandbox_containers() <= before
+
+
+def test_an_unreachable_engine_is_unavailable_naming_the_fix() -> None:
+    nowhere = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    backend = DockerBackend(client_factory=lambda: docker.DockerClient(base_url=nowhere, timeout=2))
+    with pytest.raises(SandboxUnavailable, match=r"Docker engine unreachable.*scripts/setup"):
         backend.check()
     with pytest.raises(SandboxUnavailable, match="scripts/setup"):
         run(backend, "print(1)")
