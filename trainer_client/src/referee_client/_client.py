@@ -162,8 +162,17 @@ def _options(
     return ScoreOptions.model_validate({**defaults.model_dump(), **update})
 
 
-def _headers(api_key: str | None) -> dict[str, str]:
-    return {"authorization": f"Bearer {api_key}"} if api_key else {}
+def _http_options(
+    base_url: str, api_key: str | None, timeout_s: float, connect_timeout_s: float, chunk_size: int
+) -> dict[str, Any]:
+    """What ``httpx.Client`` and ``httpx.AsyncClient`` are built with, after validation."""
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be at least 1")
+    return {
+        "base_url": base_url,
+        "timeout": _timeout(timeout_s, connect_timeout_s),
+        "headers": {"authorization": f"Bearer {api_key}"} if api_key else {},
+    }
 
 
 class RefereeClient:
@@ -193,17 +202,11 @@ class RefereeClient:
         retry: RetryPolicy = RetryPolicy(),
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be at least 1")
+        http = _http_options(base_url, api_key, timeout_s, connect_timeout_s, chunk_size)
         self._options = ScoreOptions(timeout_s=timeout_s)
         self._chunk_size = chunk_size
         self._retry = retry
-        self._http = httpx.Client(
-            base_url=base_url,
-            timeout=_timeout(timeout_s, connect_timeout_s),
-            headers=_headers(api_key),
-            transport=transport,
-        )
+        self._http = httpx.Client(transport=transport, **http)
 
     def score(
         self,
@@ -265,18 +268,12 @@ class AsyncRefereeClient:
         retry: RetryPolicy = RetryPolicy(),
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be at least 1")
+        http = _http_options(base_url, api_key, timeout_s, connect_timeout_s, chunk_size)
         self._options = ScoreOptions(timeout_s=timeout_s)
         self._chunk_size = chunk_size
         self._retry = retry
         self._slots = asyncio.Semaphore(max_concurrent_chunks)
-        self._http = httpx.AsyncClient(
-            base_url=base_url,
-            timeout=_timeout(timeout_s, connect_timeout_s),
-            headers=_headers(api_key),
-            transport=transport,
-        )
+        self._http = httpx.AsyncClient(transport=transport, **http)
 
     async def score(
         self,
