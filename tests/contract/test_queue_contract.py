@@ -115,3 +115,18 @@ async def test_redis_queue_reports_an_unreachable_server_as_queue_error(
     with pytest.raises(QueueError):
         await q.enqueue(_jobs("req-5", 1))
     await q.close()
+
+
+async def test_waits_longer_than_the_connection_timeout_still_get_their_results(
+    queue: JobQueue,
+) -> None:
+    # Code items routinely take longer than any sane socket timeout; the waiter and an idle
+    # worker must both sit through that without the connection giving up.
+    jobs = _jobs("req-slow", 1)
+    waiter = asyncio.create_task(queue.wait_results("req-slow", {jobs[0].job_id}, 30))
+    assert await queue.reserve("w1", count=1, block_s=6.5) == []
+    await asyncio.sleep(6 - 2)  # the Redis queue's reserve blocks in 2 s slices
+    await queue.enqueue(jobs)
+    (delivery,) = await queue.reserve("w1", count=1, block_s=1)
+    await queue.complete(delivery, _result(delivery.job))
+    assert set(await waiter) == {jobs[0].job_id}

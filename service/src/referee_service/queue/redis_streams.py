@@ -21,6 +21,11 @@ from referee_service.queue.base import Delivery, QueueError, WorkerInfo
 
 # Results outlive the request deadline by this much so a slow reader still finds them.
 RESULT_TTL_MARGIN_S = 60
+# Every command, blocking ones included, must answer within SOCKET_TIMEOUT_S or Redis is
+# treated as gone (a fast 503 rather than a hung request). Blocking reads therefore wait in
+# slices of at most BLOCK_SLICE_S, well inside the socket timeout.
+SOCKET_TIMEOUT_S = 5.0
+BLOCK_SLICE_S = 2.0
 
 
 class RedisQueue:
@@ -28,7 +33,11 @@ class RedisQueue:
 
     def __init__(self, url: str, *, max_connections: int = 256) -> None:
         self._redis = aioredis.Redis.from_url(
-            url, max_connections=max_connections, decode_responses=True
+            url,
+            max_connections=max_connections,
+            decode_responses=True,
+            socket_timeout=SOCKET_TIMEOUT_S,
+            socket_connect_timeout=SOCKET_TIMEOUT_S,
         )
         self._group_ready = False
 
@@ -62,7 +71,7 @@ class RedisQueue:
                 consumer,
                 {keys.job_stream(): ">"},
                 count=count,
-                block=max(1, int(block_s * 1000)),
+                block=max(1, int(min(block_s, BLOCK_SLICE_S) * 1000)),
             )
         except RedisError as exc:
             raise QueueError(f"could not read jobs: {exc}") from exc
@@ -98,9 +107,11 @@ class RedisQueue:
                 if remaining_s <= 0:
                     break
                 # BLPOP takes fractional seconds; 0 would block forever.
-                popped = await self._redis.blpop([key], timeout=max(0.01, remaining_s))
+                popped = await self._redis.blpop(
+                    [key], timeout=max(0.01, min(remaining_s, BLOCK_SLICE_S))
+                )
                 if popped is None:
-                    break
+                    continue
                 result = JobResult.model_validate_json(popped[1])
                 if result.job_id in job_ids:
                     found.setdefault(result.job_id, result)
