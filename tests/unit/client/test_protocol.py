@@ -31,7 +31,8 @@ def test_issue_example_parses_into_typed_items() -> None:
 @pytest.mark.parametrize(
     "item, problem",
     [
-        ({"kind": "poetry", "completion": "x"}, "does not match any of the expected tags"),
+        ({"completion": "x"}, "`kind` must be"),
+        ({"kind": "", "completion": "x"}, "kind"),
         ({"kind": "code", "completion": "print(1)"}, "needs `tests`"),
         ({"kind": "code", "completion": "print(1)", "tests": []}, "needs `tests`"),
         ({"kind": "math", "completion": "1"}, "gold"),

@@ -85,7 +85,7 @@ def chunks(
 def request_body(items: Sequence[MathItem | CodeItem], options: ScoreOptions) -> dict[str, Any]:
     return {
         "items": [item.model_dump(mode="json", exclude_none=True) for item in items],
-        "options": options.model_dump(mode="json"),
+        "options": options.model_dump(mode="json", exclude_defaults=True),
     }
 
 

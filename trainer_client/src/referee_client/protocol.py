@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 PROTOCOL_VERSION = "v1"
 
@@ -62,6 +62,34 @@ class RewardMode(StrEnum):
     all_or_nothing = "all_or_nothing"  # 1.0 only if every test passed
 
 
+class Language(StrEnum):
+    """Languages a code item may be written in."""
+
+    python = "python"  # Python 3
+    cpp = "cpp"  # C++17
+    c = "c"  # C11
+    java = "java"  # the public class may have any name; it is found and run
+    javascript = "javascript"  # Node.js
+    rust = "rust"  # edition 2021, std only
+
+
+class CompareMode(StrEnum):
+    """How a stdin/stdout test compares the program's output with the expected output."""
+
+    whitespace = "whitespace"  # tokens equal, whitespace and trailing newlines ignored
+    exact = "exact"  # byte-for-byte
+    float = "float"  # tokens equal, numeric tokens within abs_tol or rel_tol
+    case_insensitive = "case_insensitive"  # like whitespace, ignoring case
+    unordered_lines = "unordered_lines"  # the same lines (whitespace-trimmed), in any order
+
+
+class ExtractionPolicy(StrEnum):
+    """Where a math answer may be found in a completion."""
+
+    lenient = "lenient"  # boxed, "the answer is", ####, bold, a bare answer, last number
+    strict = "strict"  # only the last \boxed{} / \fbox{}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -82,6 +110,44 @@ class IOTest(_Model):
     stdout: str
 
 
+class CallTest(_Model):
+    """A function-call test: ``fn_name(*args, **kwargs)`` must return ``expected``.
+
+    Values are JSON; the comparison runs in the trusted harness with strict types, so an
+    object that overrides ``__eq__`` or a subclass of the expected type is not a pass.
+    """
+
+    args: list[Any] = Field(default_factory=list)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    expected: Any
+
+
+class OutputCompare(_Model):
+    """Output comparison for stdin/stdout tests."""
+
+    mode: CompareMode = CompareMode.whitespace
+    abs_tol: float = Field(default=1e-6, ge=0)
+    rel_tol: float = Field(default=1e-6, ge=0)
+
+
+class Checker(_Model):
+    """A checker program (Codeforces/IOI style) that judges each stdin/stdout test.
+
+    It runs sandboxed with three file paths as arguments: the test's input, the expected
+    output and the program's output; exit status 0 accepts, anything else rejects.
+    """
+
+    language: Language = Language.python
+    code: str = Field(min_length=1)
+
+
+class CodeLimits(_Model):
+    """Per-test limits; unset fields take the deployment's defaults."""
+
+    time_s: float | None = Field(default=None, gt=0, le=60)
+    memory_mb: int | None = Field(default=None, ge=16, le=8192)
+
+
 class CodeItem(_Model):
     """A program judged by tests: stdin/stdout ``tests``, or ``test_code`` asserts, or both.
 
@@ -91,20 +157,188 @@ class CodeItem(_Model):
 
     kind: Literal["code"]
     id: str | None = Field(default=None, max_length=256)
-    language: Literal["python"] = "python"
+    language: Language = Language.python
     completion: str
-    tests: list[IOTest] | None = Field(default=None, max_length=MAX_TESTS_PER_ITEM)
+    tests: list[IOTest] | list[CallTest] | None = Field(
+        default=None, max_length=MAX_TESTS_PER_ITEM
+    )
     test_code: str | None = None
     entry_point: str | None = Field(default=None, max_length=256)
+    fn_name: str | None = Field(
+        default=None, max_length=256, description="Function the `CallTest`s call."
+    )
+    compare: OutputCompare = OutputCompare()
+    checker: Checker | None = None
+    limits: CodeLimits = CodeLimits()
 
     @model_validator(mode="after")
     def _needs_tests(self) -> CodeItem:
         if not self.tests and not (self.test_code and self.test_code.strip()):
             raise ValueError("a code item needs `tests` (non-empty) or `test_code`")
+        calls = bool(self.tests) and isinstance(self.tests[0], CallTest)  # type: ignore[index]
+        if calls and not self.fn_name:
+            raise ValueError("function-call `tests` need `fn_name`")
+        if self.fn_name and not calls:
+            raise ValueError("`fn_name` needs function-call `tests` (args/expected)")
+        if self.checker and calls:
+            raise ValueError("a `checker` judges stdin/stdout `tests`, not function calls")
         return self
 
 
-Item = Annotated[MathItem | CodeItem, Field(discriminator="kind")]
+class IfevalItem(_Model):
+    """IFEval-style instruction-following constraints, in IFEval's own row format.
+
+    ``instruction_id_list[i]`` (e.g. ``"punctuation:no_comma"``) is checked with
+    ``kwargs[i]`` (IFEval's argument names). Reward: fraction satisfied, or all-or-nothing.
+    """
+
+    kind: Literal["ifeval"]
+    id: str | None = Field(default=None, max_length=256)
+    completion: str
+    instruction_id_list: list[str] = Field(min_length=1, max_length=64)
+    kwargs: list[dict[str, Any] | None] | None = None
+    prompt: str | None = Field(default=None, description="Needed by `combination:repeat_prompt`.")
+    reward: RewardMode | None = Field(default=None, description="Defaults to `options.reward`.")
+
+    @model_validator(mode="after")
+    def _kwargs_align(self) -> IfevalItem:
+        if self.kwargs is not None and len(self.kwargs) != len(self.instruction_id_list):
+            raise ValueError("`kwargs` needs one entry per `instruction_id_list` entry")
+        return self
+
+
+class ThinkAnswerFormat(_Model):
+    """R1-style structure: reasoning in ``<think>``, then exactly one ``<answer>``."""
+
+    type: Literal["think_answer"]
+    think_tag: str = Field(default="think", pattern=r"^[A-Za-z_][\w-]*$")
+    answer_tag: str = Field(default="answer", pattern=r"^[A-Za-z_][\w-]*$")
+    require_answer: bool = True
+
+
+class RegexFormat(_Model):
+    """The completion matches a user regex (``search``, or ``fullmatch`` when ``full``)."""
+
+    type: Literal["regex"]
+    pattern: str = Field(min_length=1, max_length=2000)
+    full: bool = False
+
+
+class LengthFormat(_Model):
+    """A length budget: 1.0 within ``budget``, falling linearly to 0.0 at ``hard_limit``."""
+
+    type: Literal["length"]
+    unit: Literal["chars", "words"] = "words"
+    budget: int = Field(gt=0)
+    hard_limit: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LengthFormat:
+        if self.hard_limit is not None and self.hard_limit < self.budget:
+            raise ValueError("`hard_limit` must be at least `budget`")
+        return self
+
+
+FormatRule = Annotated[ThinkAnswerFormat | RegexFormat | LengthFormat, Field(discriminator="type")]
+
+
+class FormatItem(_Model):
+    """A reward for the completion's shape rather than its content."""
+
+    kind: Literal["format"]
+    id: str | None = Field(default=None, max_length=256)
+    completion: str
+    rule: FormatRule
+
+
+class MatchItem(_Model):
+    """Short-answer matching against one or several acceptable golds.
+
+    ``choice``: a multiple-choice letter; ``exact``: equal after normalization (case,
+    punctuation, articles, whitespace); ``f1``: token F1 against the best gold (reward is F1).
+    """
+
+    kind: Literal["match"]
+    id: str | None = Field(default=None, max_length=256)
+    completion: str
+    gold: str | list[str] = Field(min_length=1)
+    mode: Literal["choice", "exact", "f1"] = "exact"
+
+
+class PluginItem(BaseModel):
+    """An item for a verifier installed as a plugin (entry point group ``referee.verifiers``).
+
+    Any ``kind`` that is not built in lands here; extra fields pass through to the plugin.
+    """
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kind: str = Field(min_length=1, max_length=128)
+    id: str | None = Field(default=None, max_length=256)
+    completion: str
+
+
+BUILTIN_KINDS = frozenset({"math", "code", "ifeval", "format", "match", "composite"})
+
+
+def _kind_tag(value: Any) -> str:
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    if isinstance(kind, str) and kind not in BUILTIN_KINDS:
+        return "plugin"
+    return kind if isinstance(kind, str) else ""
+
+
+class Component(_Model):
+    """One weighted part of a composite item."""
+
+    weight: float = Field(gt=0)
+    item: SimpleItem
+
+
+class CompositeItem(_Model):
+    """Several judgments of one completion, combined as a weighted mean of their rewards.
+
+    Each component's item is any non-composite kind. Its ``completion`` may be omitted to
+    reuse the composite's. ``details["components"]`` carries each component's verdict.
+    """
+
+    kind: Literal["composite"]
+    id: str | None = Field(default=None, max_length=256)
+    completion: str
+    components: list[Component] = Field(min_length=1, max_length=16)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _share_completion(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("components"), list):
+            components = []
+            for c in data["components"]:
+                if isinstance(c, dict) and isinstance(c.get("item"), dict):
+                    if c["item"].get("kind") == "composite":
+                        raise ValueError("a composite's components cannot be composite")
+                    c = {**c, "item": {"completion": data.get("completion"), **c["item"]}}
+                components.append(c)
+            data = {**data, "components": components}
+        return data
+
+
+_KIND = Discriminator(
+    _kind_tag,
+    custom_error_type="invalid_kind",
+    custom_error_message="`kind` must be math, code, ifeval, format, match, composite or a plugin's",
+)
+_SimpleItems = (
+    Annotated[MathItem, Tag("math")]
+    | Annotated[CodeItem, Tag("code")]
+    | Annotated[IfevalItem, Tag("ifeval")]
+    | Annotated[FormatItem, Tag("format")]
+    | Annotated[MatchItem, Tag("match")]
+    | Annotated[PluginItem, Tag("plugin")]
+)
+SimpleItem = Annotated[_SimpleItems, _KIND]
+Item = Annotated[_SimpleItems | Annotated[CompositeItem, Tag("composite")], _KIND]
+Component.model_rebuild()
+CompositeItem.model_rebuild()
 
 
 class ScoreOptions(_Model):
@@ -116,6 +350,18 @@ class ScoreOptions(_Model):
         description="Deadline for the whole request; unanswered items report `timeout`.",
     )
     reward: RewardMode = RewardMode.fraction
+    extraction: ExtractionPolicy = Field(
+        default=ExtractionPolicy.lenient, description="Where math answers may be found."
+    )
+    math_rel_tol: float = Field(
+        default=1e-9,
+        ge=0,
+        le=0.1,
+        description="Relative tolerance when comparing math answers numerically.",
+    )
+    stop_on_first_failure: bool = Field(
+        default=False, description="Code: skip an item's remaining tests after one fails."
+    )
 
 
 class ScoreRequest(_Model):
@@ -141,18 +387,37 @@ class ScoreResponse(_Model):
 
 
 __all__ = [
+    "BUILTIN_KINDS",
     "MAX_ITEMS",
     "MAX_TESTS_PER_ITEM",
     "PROTOCOL_VERSION",
+    "CallTest",
+    "Checker",
     "CodeItem",
+    "CodeLimits",
+    "CompareMode",
+    "Component",
+    "CompositeItem",
+    "ExtractionPolicy",
+    "FormatItem",
+    "FormatRule",
     "IOTest",
+    "IfevalItem",
     "Item",
     "ItemResult",
+    "Language",
+    "LengthFormat",
+    "MatchItem",
     "MathItem",
+    "OutputCompare",
+    "PluginItem",
+    "RegexFormat",
     "RewardMode",
     "ScoreOptions",
     "ScoreRequest",
     "ScoreResponse",
+    "SimpleItem",
     "Status",
     "TestOutcome",
+    "ThinkAnswerFormat",
 ]
