@@ -2,20 +2,26 @@
 
 from referee_sandboxes.base import (
     Execution,
+    KeepGoing,
     Limits,
     RunSpec,
     SandboxBackend,
     SandboxError,
     SandboxUnavailable,
+    TestRuns,
+    run_each,
 )
 from referee_sandboxes.docker import DockerBackend
 
 __all__ = [
     "DockerBackend",
     "Execution",
+    "KeepGoing",
     "Limits",
     "RunSpec",
     "SandboxBackend",
     "SandboxError",
     "SandboxUnavailable",
+    "TestRuns",
+    "run_each",
 ]

@@ -12,6 +12,7 @@ A program that misbehaves (crashes, loops, floods output) is not an exception: i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -37,12 +38,18 @@ class Limits:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One execution: run ``source`` in ``language`` with ``stdin`` under ``limits``."""
+    """One execution: run ``source`` in ``language`` with ``stdin`` under ``limits``.
+
+    ``files`` are written into the work directory first (name -> text; a checker reads the
+    test's input and outputs this way) and ``args`` are passed on the command line.
+    """
 
     language: str
     source: str
     stdin: str = ""
     limits: Limits = field(default_factory=Limits)
+    files: Mapping[str, str] = field(default_factory=dict)
+    args: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,30 @@ class Execution:
     output_exceeded: bool = False
 
 
+@dataclass(frozen=True)
+class TestRuns:
+    """A program run once per test input: the compile step (if any), then one run each.
+
+    ``compiled`` is the compile step's execution for compiled languages (None otherwise);
+    when it failed, ``runs`` is empty. ``runs`` may be shorter than the inputs when the
+    caller's ``keep_going`` stopped early.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    compiled: Execution | None
+    runs: list[Execution]
+
+    @property
+    def compile_failed(self) -> bool:
+        c = self.compiled
+        return c is not None and (c.exit_code != 0 or c.signal is not None or c.timed_out)
+
+
+# Called after each run with its index and execution; False stops the remaining runs.
+KeepGoing = Callable[[int, Execution], bool]
+
+
 @runtime_checkable
 class SandboxBackend(Protocol):
     """Runs untrusted programs. Implementations: ``DockerBackend``; tests also use fakes."""
@@ -76,5 +107,29 @@ class SandboxBackend(Protocol):
     def run(self, spec: RunSpec) -> Execution:
         """Run one program to completion or to its limits. Blocking; call from a thread."""
 
+    def run_tests(
+        self, spec: RunSpec, stdins: Sequence[str], keep_going: KeepGoing | None = None
+    ) -> TestRuns:
+        """Run ``spec``'s program once per stdin (``spec.stdin`` is ignored), compiling once.
+
+        Blocking; call from a thread.
+        """
+
     def close(self) -> None:
         """Release everything the backend holds (containers, clients)."""
+
+
+def run_each(
+    backend: SandboxBackend,
+    spec: RunSpec,
+    stdins: Sequence[str],
+    keep_going: KeepGoing | None = None,
+) -> TestRuns:
+    """``run_tests`` for a backend that can only ``run``: one full execution per input."""
+    runs: list[Execution] = []
+    for i, stdin in enumerate(stdins):
+        run = backend.run(RunSpec(spec.language, spec.source, stdin, spec.limits, spec.files))
+        runs.append(run)
+        if keep_going is not None and not keep_going(i, run):
+            break
+    return TestRuns(compiled=None, runs=runs)

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 from referee_client.protocol import (
-    CodeItem,
+    AnyItem,
     Item,
     ItemResult,
     MathItem,
@@ -72,7 +72,7 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
-def item_id(item: MathItem | CodeItem, index: int) -> str:
+def item_id(item: AnyItem, index: int) -> str:
     """The id echoed in the result: the item's own, or its index in the request."""
     return item.id if item.id is not None else str(index)
 
@@ -112,7 +112,7 @@ def plan_jobs(
     return jobs
 
 
-def timeout_result(item: MathItem | CodeItem, index: int, why: str) -> ItemResult:
+def timeout_result(item: AnyItem, index: int, why: str) -> ItemResult:
     return ItemResult(
         id=item_id(item, index), reward=0.0, status=Status.timeout, details={"error": why}
     )

@@ -20,14 +20,13 @@ from typing import Any
 
 import httpx
 import tenacity
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from referee_client.errors import RefereeError, RequestRejected, ServerError, TransportError
 from referee_client.protocol import (
-    CodeItem,
+    AnyItem,
     Item,
     ItemResult,
-    MathItem,
     RewardMode,
     ScoreOptions,
     ScoreResponse,
@@ -60,12 +59,12 @@ class _Retryable(RefereeError):
         self.retry_after_s = retry_after_s
 
 
-def to_items(items: Sequence[MathItem | CodeItem | Mapping[str, Any]]) -> list[MathItem | CodeItem]:
+def to_items(items: Sequence[AnyItem | Mapping[str, Any]]) -> list[AnyItem]:
     """Validate plain dicts into protocol items (``ValueError`` naming the bad item)."""
-    out: list[MathItem | CodeItem] = []
+    out: list[AnyItem] = []
     for i, item in enumerate(items):
-        if isinstance(item, MathItem | CodeItem):
-            out.append(item)
+        if isinstance(item, BaseModel):
+            out.append(_ITEM.validate_python(item))
             continue
         try:
             out.append(_ITEM.validate_python(item))
@@ -74,15 +73,13 @@ def to_items(items: Sequence[MathItem | CodeItem | Mapping[str, Any]]) -> list[M
     return out
 
 
-def chunks(
-    items: Sequence[MathItem | CodeItem], size: int
-) -> Iterator[tuple[int, list[MathItem | CodeItem]]]:
+def chunks(items: Sequence[AnyItem], size: int) -> Iterator[tuple[int, list[AnyItem]]]:
     """``(offset, chunk)`` pairs of at most ``size`` items, in order."""
     for start in range(0, len(items), size):
         yield start, list(items[start : start + size])
 
 
-def request_body(items: Sequence[MathItem | CodeItem], options: ScoreOptions) -> dict[str, Any]:
+def request_body(items: Sequence[AnyItem], options: ScoreOptions) -> dict[str, Any]:
     return {
         "items": [item.model_dump(mode="json", exclude_none=True) for item in items],
         "options": options.model_dump(mode="json", exclude_defaults=True),
@@ -101,7 +98,7 @@ def _retry_after_s(response: httpx.Response) -> float | None:
 
 
 def parse_response(
-    response: httpx.Response, chunk: Sequence[MathItem | CodeItem], offset: int
+    response: httpx.Response, chunk: Sequence[AnyItem], offset: int
 ) -> list[ItemResult]:
     """Results of one chunk, ids re-based on the whole batch, or the error to raise/retry."""
     if response.status_code == 429 or response.status_code >= 500:
@@ -210,7 +207,7 @@ class RefereeClient:
 
     def score(
         self,
-        items: Sequence[MathItem | CodeItem | Mapping[str, Any]],
+        items: Sequence[AnyItem | Mapping[str, Any]],
         *,
         timeout_s: float | None = None,
         reward: RewardMode | str | None = None,
@@ -224,7 +221,7 @@ class RefereeClient:
         return results
 
     def _post_chunk(
-        self, chunk: list[MathItem | CodeItem], offset: int, options: ScoreOptions
+        self, chunk: list[AnyItem], offset: int, options: ScoreOptions
     ) -> list[ItemResult]:
         body = request_body(chunk, options)
         headers = {IDEMPOTENCY_HEADER: uuid.uuid4().hex}
@@ -277,7 +274,7 @@ class AsyncRefereeClient:
 
     async def score(
         self,
-        items: Sequence[MathItem | CodeItem | Mapping[str, Any]],
+        items: Sequence[AnyItem | Mapping[str, Any]],
         *,
         timeout_s: float | None = None,
         reward: RewardMode | str | None = None,
@@ -294,7 +291,7 @@ class AsyncRefereeClient:
         return [result for part in parts for result in part]
 
     async def _post_chunk(
-        self, chunk: list[MathItem | CodeItem], offset: int, options: ScoreOptions
+        self, chunk: list[AnyItem], offset: int, options: ScoreOptions
     ) -> list[ItemResult]:
         body = request_body(chunk, options)
         headers = {IDEMPOTENCY_HEADER: uuid.uuid4().hex}

@@ -159,9 +159,7 @@ class CodeItem(_Model):
     id: str | None = Field(default=None, max_length=256)
     language: Language = Language.python
     completion: str
-    tests: list[IOTest] | list[CallTest] | None = Field(
-        default=None, max_length=MAX_TESTS_PER_ITEM
-    )
+    tests: list[IOTest] | list[CallTest] | None = Field(default=None, max_length=MAX_TESTS_PER_ITEM)
     test_code: str | None = None
     entry_point: str | None = Field(default=None, max_length=256)
     fn_name: str | None = Field(
@@ -325,7 +323,7 @@ class CompositeItem(_Model):
 _KIND = Discriminator(
     _kind_tag,
     custom_error_type="invalid_kind",
-    custom_error_message="`kind` must be math, code, ifeval, format, match, composite or a plugin's",
+    custom_error_message="`kind` must be a built-in kind (math, code, ...) or a plugin's",
 )
 _SimpleItems = (
     Annotated[MathItem, Tag("math")]
@@ -337,6 +335,8 @@ _SimpleItems = (
 )
 SimpleItem = Annotated[_SimpleItems, _KIND]
 Item = Annotated[_SimpleItems | Annotated[CompositeItem, Tag("composite")], _KIND]
+# The same set of models, as a plain type for annotations.
+AnyItem = MathItem | CodeItem | IfevalItem | FormatItem | MatchItem | CompositeItem | PluginItem
 Component.model_rebuild()
 CompositeItem.model_rebuild()
 
@@ -391,6 +391,7 @@ __all__ = [
     "MAX_ITEMS",
     "MAX_TESTS_PER_ITEM",
     "PROTOCOL_VERSION",
+    "AnyItem",
     "CallTest",
     "Checker",
     "CodeItem",

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from referee_client.protocol import CodeItem, RewardMode, Status, TestOutcome
+from referee_client.protocol import CodeItem, IOTest, RewardMode, Status, TestOutcome
 from referee_sandboxes import (
     Execution,
     Limits,
@@ -125,7 +125,9 @@ def _no_sandbox() -> dict[str, Any]:
 
 def _plan_tests(item: CodeItem, program: str) -> list[_Test]:
     tests = [
-        _Test(f"io[{i}]", program, t.stdin, t.stdout, None) for i, t in enumerate(item.tests or [])
+        _Test(f"io[{i}]", program, t.stdin, t.stdout, None)
+        for i, t in enumerate(item.tests or [])
+        if isinstance(t, IOTest)
     ]
     if item.test_code and item.test_code.strip():
         nonce = f"referee-pass-{secrets.token_hex(16)}"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from referee_client.protocol import CodeItem, ItemResult, MathItem, Status
+from referee_client.protocol import AnyItem, ItemResult, Status
 
 from referee_service.jobs import IndexedResult, item_id
 
 
 def indexed(
     index: int,
-    item: MathItem | CodeItem,
+    item: AnyItem,
     status: Status,
     reward: float = 0.0,
     details: dict[str, Any] | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, HTTPException, Response, status
-from referee_client.protocol import CodeItem, ScoreRequest, ScoreResponse
+from referee_client.protocol import CodeItem, IOTest, ScoreRequest, ScoreResponse
 
 from referee_service.api.deps import RuntimeDep
 from referee_service.jobs import assemble, new_request_id, now_epoch_ms, plan_jobs
@@ -34,8 +34,9 @@ def check_limits(request: ScoreRequest, settings: Settings) -> None:
         if isinstance(item, CodeItem):
             fields["test_code"] = item.test_code or ""
             for t, test in enumerate(item.tests or []):
-                fields[f"tests[{t}].stdin"] = test.stdin
-                fields[f"tests[{t}].stdout"] = test.stdout
+                if isinstance(test, IOTest):
+                    fields[f"tests[{t}].stdin"] = test.stdin
+                    fields[f"tests[{t}].stdout"] = test.stdout
         for name, text in fields.items():
             if len(text) > limit:
                 raise _too_large(
