@@ -28,33 +28,38 @@ def wait_for_port(port: int, within_s: float) -> None:
 
 
 class RedisServer:
-    """A real redis-server on a free loopback port, persistence off."""
+    """A real redis-server on a free loopback port.
 
-    def __init__(self) -> None:
+    Persistence is off unless ``data_dir`` is given: then every write is appended and
+    fsynced (``appendfsync always``), so ``restart()`` comes back with the same data, as a
+    production Redis with AOF would.
+    """
+
+    def __init__(self, data_dir: str | None = None) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._data_dir = data_dir
         self._proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail("redis-server is not installed: run scripts/setup")
+        persistence = ["--appendonly", "no"]
+        if self._data_dir is not None:
+            persistence = ["--appendonly", "yes", "--appendfsync", "always"]
+            persistence += ["--dir", self._data_dir]
         self._proc = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", *persistence],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         wait_for_port(self.port, within_s=10)
+
+    def restart(self, down_s: float = 0.0) -> None:
+        self.stop()
+        time.sleep(down_s)
+        self.start()
 
     def stop(self) -> None:
         if self._proc is not None:

@@ -23,11 +23,12 @@ async def queue(request: pytest.FixtureRequest) -> AsyncIterator[JobQueue]:
     await q.close()
 
 
-def _jobs(request_id: str, n: int) -> list[Job]:
+def _jobs(request_id: str, n: int, tenant: str = "default") -> list[Job]:
     request = ScoreRequest.model_validate(
         {"items": [{"kind": "math", "completion": "1", "gold": str(i)} for i in range(n)]}
     )
-    return plan_jobs(request, request_id, now_epoch_ms() + 30_000, math_group_size=8)
+    deadline = now_epoch_ms() + 30_000
+    return plan_jobs(request, request_id, deadline, math_group_size=8, tenant=tenant)
 
 
 def _result(job: Job) -> JobResult:
@@ -130,3 +131,55 @@ async def test_waits_longer_than_the_connection_timeout_still_get_their_results(
     (delivery,) = await queue.reserve("w1", count=1, block_s=1)
     await queue.complete(delivery, _result(delivery.job))
     assert set(await waiter) == {jobs[0].job_id}
+
+
+async def test_tenants_are_served_in_turn_however_long_one_backlog_is(queue: JobQueue) -> None:
+    await queue.enqueue(_jobs("flood", 40, tenant="a"))
+    await queue.enqueue(_jobs("trickle", 2, tenant="b"))
+    served: list[str] = []
+    while len(served) < 6:
+        served += [d.job.tenant for d in await queue.reserve("w", count=2, block_s=1)]
+    # Both of b's jobs arrive within the first few reservations despite a's 40 in front.
+    assert served.count("b") == 2, served
+
+
+async def test_a_released_job_goes_to_the_next_worker(queue: JobQueue) -> None:
+    jobs = _jobs("req-release", 1)
+    await queue.enqueue(jobs)
+    (first,) = await queue.reserve("leaving", count=1, block_s=1)
+    await queue.release(first)
+    (again,) = await queue.reserve("other", count=1, block_s=1)
+    assert again.job == first.job
+
+
+async def test_jobs_of_a_silent_worker_are_reclaimed_and_touched_ones_are_not(
+    queue: JobQueue,
+) -> None:
+    await queue.enqueue(_jobs("req-reclaim", 2))
+    dead, alive = await queue.reserve("dead", count=2, block_s=1)
+    await asyncio.sleep(0.6)
+    await queue.touch("dead-but-touching", [alive])
+    reclaimed = await queue.reclaim("rescuer", idle_s=0.5, count=10)
+    assert [d.job.job_id for d in reclaimed] == [dead.job.job_id]
+    waiter = asyncio.create_task(queue.wait_results("req-reclaim", {dead.job.job_id}, 5))
+    await queue.complete(reclaimed[0], _result(reclaimed[0].job))
+    assert set(await waiter) == {dead.job.job_id}
+    assert await queue.reclaim("rescuer", idle_s=0.5, count=10) == []
+
+
+async def test_results_can_be_read_again_by_a_second_waiter(queue: JobQueue) -> None:
+    jobs = _jobs("req-twice", 1)
+    await queue.enqueue(jobs)
+    (delivery,) = await queue.reserve("w", count=1, block_s=1)
+    await queue.complete(delivery, _result(delivery.job))
+    ids = {jobs[0].job_id}
+    first = await queue.wait_results("req-twice", ids, 2)
+    assert first == await queue.wait_results("req-twice", ids, 2)
+
+
+async def test_backlog_counts_waiting_and_pending_jobs_per_tenant(queue: JobQueue) -> None:
+    await queue.enqueue(_jobs("req-backlog", 3, tenant="t1"))
+    await queue.reserve("w", count=1, block_s=1)
+    (t1,) = [b for b in await queue.backlog() if b.tenant == "t1"]
+    assert (t1.waiting, t1.pending) == (2, 1)
+    assert t1.oldest_age_s >= 0

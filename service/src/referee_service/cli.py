@@ -6,14 +6,16 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 import click
 import uvicorn
 
 from referee_service.app import create_app
+from referee_service.logs import configure_logging
 from referee_service.queue import QueueError
 from referee_service.queue.redis_streams import RedisQueue
-from referee_service.runtime import build_judge
+from referee_service.runtime import build_judge, worker_timing
 from referee_service.settings import Settings, load_settings
 from referee_service.worker import Worker
 
@@ -25,9 +27,7 @@ def _settings() -> Settings:
         settings = load_settings()
     except ValueError as exc:  # pydantic's ValidationError is a ValueError too
         raise click.ClickException(str(exc)) from exc
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     return settings
 
 
@@ -48,9 +48,56 @@ def serve(host: str, port: int) -> None:
 
 
 @main.command()
+@click.argument("input_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSONL of results; appended to, and items already in it are skipped (resume).",
+)
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="The service.")
+@click.option("--api-key", default=None, help="Bearer token, if the deployment needs one.")
+@click.option("--batch-size", default=256, show_default=True, type=int, help="Items per request.")
+@click.option("--timeout-s", default=300.0, show_default=True, type=float, help="Per batch.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def score(
+    input_path: Path,
+    output_path: Path,
+    url: str,
+    api_key: str | None,
+    batch_size: int,
+    timeout_s: float,
+    quiet: bool,
+) -> None:
+    """Score a JSONL file of items (one per line) against a running service, resumably."""
+    # Imported here: only this command needs the client and tqdm.
+    from referee_client import RefereeClient, RefereeError
+
+    from referee_service.offline import score_file
+
+    try:
+        with RefereeClient(url, api_key=api_key, timeout_s=timeout_s) as client:
+            summary = score_file(
+                input_path,
+                output_path,
+                client,
+                batch_size=batch_size,
+                timeout_s=timeout_s,
+                progress=not quiet,
+            )
+    except (ValueError, RefereeError) as exc:
+        raise click.ClickException(f"{exc} (results so far are kept; rerun to resume)") from exc
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(summary.statuses.items())) or "nothing new"
+    click.echo(f"{summary.written} scored, {summary.skipped} already done: {counts}", err=True)
+
+
+@main.command()
 @click.option("--name", default=None, help="Consumer name (default: host-pid-random).")
 def worker(name: str | None) -> None:
-    """Consume jobs from Redis until SIGTERM/SIGINT, then finish the jobs in flight."""
+    """Consume jobs from Redis until SIGTERM/SIGINT, then finish the jobs in flight (for
+    REFEREE_WORKER__SHUTDOWN_GRACE_S) and hand the rest back to the queue."""
     settings = _settings()
     if settings.redis_url is None:
         raise click.ClickException("`referee worker` needs REDIS_URL (or REFEREE_REDIS_URL)")
@@ -74,7 +121,13 @@ async def _work(settings: Settings, name: str | None) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    the_worker = Worker(queue, judge, name=name, concurrency=settings.worker_concurrency)
+    the_worker = Worker(
+        queue,
+        judge,
+        name=name,
+        concurrency=settings.worker_concurrency,
+        timing=worker_timing(settings),
+    )
     log.info("worker %s consuming (concurrency %d)", the_worker.name, settings.worker_concurrency)
     try:
         await the_worker.run(stop)

@@ -2,8 +2,11 @@
 
 A request's items are grouped into jobs: math items that share a gold answer travel
 together (so a worker can parse the gold once and grade repeated answers once); each code
-item is a job of its own with all its tests. Each job carries the request deadline, as
-wall-clock epoch milliseconds because API and workers are different processes.
+item is a job of its own with all its tests; the other kinds are cheap and travel in
+batches of their kind. Each job carries its tenant (whose queue it waits in) and the
+request deadline, as wall-clock epoch milliseconds because API and workers are different
+processes. Planning is deterministic: the same request planned twice gives the same job
+ids, which is what lets an idempotent retry wait on the original request's jobs.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from pydantic import BaseModel, ConfigDict
 from referee_client.protocol import (
     AnyItem,
+    CodeItem,
+    CompositeItem,
     Item,
     ItemResult,
     MathItem,
@@ -22,6 +27,8 @@ from referee_client.protocol import (
     ScoreRequest,
     Status,
 )
+
+DEFAULT_TENANT = "default"
 
 
 class _Frozen(BaseModel):
@@ -41,6 +48,7 @@ class Job(_Frozen):
     request_id: str
     job_id: str
     kind: str
+    tenant: str = DEFAULT_TENANT
     deadline_ms: int
     options: ScoreOptions
     items: list[JobItem]
@@ -62,6 +70,7 @@ class JobResult(_Frozen):
     request_id: str
     job_id: str
     results: list[IndexedResult]
+    elapsed_s: float = 0.0  # time the worker spent judging the job
 
 
 def now_epoch_ms() -> int:
@@ -78,11 +87,19 @@ def item_id(item: AnyItem, index: int) -> str:
 
 
 def plan_jobs(
-    request: ScoreRequest, request_id: str, deadline_ms: int, *, math_group_size: int
+    request: ScoreRequest,
+    request_id: str,
+    deadline_ms: int,
+    *,
+    math_group_size: int,
+    tenant: str = DEFAULT_TENANT,
 ) -> list[Job]:
-    """Split a request into jobs: math grouped by gold (``math_group_size`` at most), code alone."""
+    """Split a request into jobs of at most ``math_group_size`` items.
+
+    Math items are grouped by gold, code items go alone, the other kinds by kind.
+    """
     jobs: list[Job] = []
-    math_groups: dict[str, list[JobItem]] = {}
+    groups: dict[tuple[str, str], list[JobItem]] = {}
 
     def add(kind: str, items: list[JobItem]) -> None:
         jobs.append(
@@ -90,6 +107,7 @@ def plan_jobs(
                 request_id=request_id,
                 job_id=str(len(jobs)),
                 kind=kind,
+                tenant=tenant,
                 deadline_ms=deadline_ms,
                 options=request.options,
                 items=items,
@@ -98,17 +116,18 @@ def plan_jobs(
 
     for index, item in enumerate(request.items):
         entry = JobItem(index=index, item=item)
-        if isinstance(item, MathItem):
-            group = math_groups.setdefault(item.gold, [])
-            group.append(entry)
-            if len(group) >= math_group_size:
-                add("math", group)
-                math_groups[item.gold] = []
-        else:
+        if isinstance(item, CodeItem | CompositeItem):  # expensive: spread across workers
             add(item.kind, [entry])
-    for group in math_groups.values():
+            continue
+        key = (item.kind, item.gold if isinstance(item, MathItem) else "")
+        group = groups.setdefault(key, [])
+        group.append(entry)
+        if len(group) >= math_group_size:
+            add(item.kind, group)
+            groups[key] = []
+    for (kind, _), group in groups.items():
         if group:
-            add("math", group)
+            add(kind, group)
     return jobs
 
 

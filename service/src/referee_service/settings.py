@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, RedisDsn, model_validator
+from pydantic import AliasChoices, BaseModel, Field, FilePath, RedisDsn, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "REFEREE_"
@@ -28,15 +28,44 @@ class MathSettings(BaseModel):
 class SandboxSettings(BaseModel):
     """Where and under which limits untrusted code runs."""
 
-    backend: Literal["docker", "none"] = Field(
-        default="docker", description="`none` answers every code item `sandbox_unavailable`."
+    backend: Literal["docker", "bwrap", "none"] = Field(
+        default="docker",
+        description="`docker` (warm container pool), `bwrap` (bubblewrap, no daemon), or "
+        "`none`: every code item answers `sandbox_unavailable`.",
     )
-    image: str = "referee-sandbox-python:latest"
+    image: str = Field(default="referee-sandbox:latest", description="Docker sandbox image.")
+    bwrap_rootfs: str = Field(
+        default="/var/lib/referee/sandbox-rootfs",
+        description="bwrap: the sandbox image's file tree (scripts/setup exports it).",
+    )
     concurrency: int = Field(default=4, ge=1, description="Programs running at once per worker.")
+    pool_size: int = Field(default=4, ge=1, description="Warm sandboxes per worker.")
+    recycle_after: int = Field(
+        default=500, ge=1, description="Executions before a sandbox is replaced."
+    )
     time_limit_s: float = Field(default=5.0, gt=0, description="Wall-time limit per test.")
+    cpu_time_limit_s: float | None = Field(
+        default=None, gt=0, description="CPU-time limit per test; unset: the wall limit."
+    )
     memory_limit_mb: int = Field(default=256, ge=16)
     pids_limit: int = Field(default=64, ge=4)
     output_limit_bytes: int = Field(default=1_000_000, ge=1024)
+    file_size_limit_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    cpus: float = Field(default=1.0, gt=0, description="CPUs per warm container (Docker).")
+    compile_time_limit_s: float = Field(default=30.0, gt=0)
+    compile_memory_limit_mb: int = Field(default=1024, ge=64)
+
+
+class WorkerSettings(BaseModel):
+    """How workers keep their jobs, rescue dead workers' jobs and shut down."""
+
+    heartbeat_s: float = Field(default=5.0, gt=0, description="Heartbeat and job-touch period.")
+    reclaim_idle_s: float = Field(
+        default=30.0, gt=0, description="A job untouched this long is taken from its worker."
+    )
+    shutdown_grace_s: float = Field(
+        default=20.0, ge=0, description="On SIGTERM, time to finish jobs before handing back."
+    )
 
 
 class Settings(BaseSettings):
@@ -71,6 +100,22 @@ class Settings(BaseSettings):
         default=64, ge=1, description="Math items sharing one gold per job at most."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="`json`: one object per line, with the request id."
+    )
+    api_keys_file: FilePath | None = Field(
+        default=None,
+        description="JSON file of API keys to tenants; unset: the service is open (one tenant).",
+    )
+    max_in_flight: int = Field(
+        default=20_000,
+        ge=1,
+        description="Items a tenant may have in flight (429 above); the keys file may override.",
+    )
+    idempotency_ttl_s: float = Field(
+        default=3600.0, gt=0, description="How long an Idempotency-Key's answer is kept."
+    )
+    worker: WorkerSettings = WorkerSettings()
     math: MathSettings = MathSettings()
     sandbox: SandboxSettings = SandboxSettings()
 
@@ -80,6 +125,8 @@ class Settings(BaseSettings):
             raise ValueError("sandbox.time_limit_s must be below max_timeout_s")
         if self.math.timeout_s >= self.max_timeout_s:
             raise ValueError("math.timeout_s must be below max_timeout_s")
+        if self.worker.reclaim_idle_s <= 2 * self.worker.heartbeat_s:
+            raise ValueError("worker.reclaim_idle_s must be over twice worker.heartbeat_s")
         return self
 
 

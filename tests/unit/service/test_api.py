@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
-from referee_sandboxes import Limits, RunSpec
+from referee_sandboxes import RunSpec
 from referee_service import Settings, create_app
-from referee_service.judge import CodeJudge, Judge, MathJudge
 from referee_verifiers import IsolatedPool
 
-from .conftest import ScriptedBackend, exited
+from .conftest import ScriptedBackend, exited, make_judge, serve
 
 ISSUE_EXAMPLE = {
     "items": [
@@ -41,28 +38,11 @@ def adds(spec: RunSpec) -> object:
     return exited(stdout=f"{a + b}\n")
 
 
-@pytest.fixture(scope="module")
-def pool() -> Iterator[IsolatedPool]:
-    p = IsolatedPool(max_workers=1, memory_limit_mb=1024)
-    yield p
-    p.close()
-
-
-async def _serve(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://referee") as c:
-            yield c
-
-
 @pytest.fixture
 async def client(pool: IsolatedPool) -> AsyncIterator[httpx.AsyncClient]:
     settings = Settings(max_items=5, max_request_bytes=1_000_000, max_completion_chars=10_000)
-    judge = Judge(
-        MathJudge(pool, timeout_s=5),
-        CodeJudge(ScriptedBackend(adds), limits=Limits(), concurrency=2),  # type: ignore[arg-type]
-    )
-    async for c in _serve(create_app(settings, judge=judge)):
+    judge = make_judge(pool, ScriptedBackend(adds))  # type: ignore[arg-type]
+    async for c in serve(create_app(settings, judge=judge)):
         yield c
 
 
@@ -157,8 +137,8 @@ async def test_health_ready_and_docs(client: httpx.AsyncClient) -> None:
 
 async def test_readyz_says_why_when_no_sandbox_can_run(pool: IsolatedPool) -> None:
     settings = Settings(sandbox={"backend": "none"})
-    judge = Judge(MathJudge(pool, timeout_s=5), CodeJudge(None, limits=Limits(), concurrency=1))
-    async for c in _serve(create_app(settings, judge=judge)):
+    judge = make_judge(pool, None)
+    async for c in serve(create_app(settings, judge=judge)):
         response = await c.get("/readyz")
     assert response.status_code == 503
     body = response.json()
@@ -167,9 +147,7 @@ async def test_readyz_says_why_when_no_sandbox_can_run(pool: IsolatedPool) -> No
 
 async def test_validation_errors_do_not_echo_the_input(client: httpx.AsyncClient) -> None:
     secret = "s" * 5000
-    response = await client.post(
-        "/v1/score", json={"items": [{"kind": "poetry", "completion": secret}]}
-    )
+    response = await client.post("/v1/score", json={"items": [{"completion": secret}]})
     assert response.status_code == 422
     assert secret not in response.text
     assert response.json()["detail"][0]["loc"] == ["body", "items", 0]

@@ -12,6 +12,15 @@ import pytest
     [
         ("referee_verifiers", {"IsolatedPool", "Verdict", "grade", "grade_with_deadline"}),
         ("referee_verifiers.math", {"compare", "extract_answer", "grade"}),
+        ("referee_verifiers.ifeval", {"INSTRUCTION_IDS", "grade_ifeval"}),
+        (
+            "referee_verifiers.formatting",
+            {"after_thinking", "grade_length", "grade_regex", "grade_think_answer"},
+        ),
+        (
+            "referee_verifiers.match",
+            {"extract_choice", "extract_short_answer", "grade_match", "normalize_answer", "token_f1"},
+        ),
         (
             "referee_verifiers.code",
             {"assert_passed", "build_assert_program", "extract_program", "outputs_match"},

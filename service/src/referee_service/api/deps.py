@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 
 from referee_service.judge import Judge
+from referee_service.ledger import Ledger
+from referee_service.metrics import ServiceMetrics
 from referee_service.queue import JobQueue
 from referee_service.settings import Settings
+from referee_service.tenants import Tenant, TenantDirectory
 
 
 @dataclass
@@ -18,6 +21,9 @@ class Runtime:
 
     settings: Settings
     queue: JobQueue
+    ledger: Ledger
+    tenants: TenantDirectory
+    metrics: ServiceMetrics
     judge: Judge | None  # only when workers run in this process (embedded mode)
 
 
@@ -27,3 +33,21 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_tenant(request: Request, runtime: RuntimeDep) -> Tenant:
+    """The caller's tenant from ``Authorization: Bearer <key>``; 401 when it is not known."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    bearer = token.strip() if scheme.lower() == "bearer" else None
+    tenant = runtime.tenants.tenant_for(bearer)
+    if tenant is None:
+        runtime.metrics.rejections.labels("unauthorized").inc()
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="Authorization: a valid `Bearer <API key>` header is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return tenant
+
+
+TenantDep = Annotated[Tenant, Depends(get_tenant)]

@@ -1,14 +1,22 @@
-"""The shared queue on Redis Streams: one stream of jobs, one consumer group of workers.
+"""The shared queue on Redis Streams: one stream of jobs per tenant, one consumer group.
 
 Jobs are stream entries (``XADD``) read by workers through a consumer group
-(``XREADGROUP``), so each job goes to one worker and stays pending until ``XACK``.
-Results go to a per-request list that the API pops (``BLPOP``); the list expires a while
-after the request deadline, so an abandoned request leaves nothing behind.
+(``XREADGROUP``), so each job goes to one worker and stays pending until ``XACK``. A worker
+reads every tenant's stream at once with the same small count, so tenants are served
+round-robin however long one tenant's backlog is. Jobs of a worker that died stay pending;
+``reclaim`` takes them over with ``XAUTOCLAIM`` once idle, and live workers ``touch``
+(``XCLAIM ... JUSTID``) what they are still judging so it never looks idle.
+
+Results go to a per-request hash (first write wins, ``HSETNX``) and a doorbell list that
+wakes the waiter (``BLPOP``); both expire a while after the request deadline, so an
+abandoned request leaves nothing behind, and a retry can read them again meanwhile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +25,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from referee_service import keys
 from referee_service.jobs import Job, JobResult, now_epoch_ms
-from referee_service.queue.base import Delivery, QueueError, WorkerInfo
+from referee_service.queue.base import Delivery, QueueError, TenantBacklog, WorkerInfo
 
 # Results outlive the request deadline by this much so a slow reader still finds them.
 RESULT_TTL_MARGIN_S = 60
@@ -26,99 +34,260 @@ RESULT_TTL_MARGIN_S = 60
 # slices of at most BLOCK_SLICE_S, well inside the socket timeout.
 SOCKET_TIMEOUT_S = 5.0
 BLOCK_SLICE_S = 2.0
+# A waiter rides out a Redis restart by retrying this often until its deadline.
+RECONNECT_EVERY_S = 0.5
+# The tenant list is re-read at most this often by a reserving worker.
+TENANTS_REFRESH_S = 1.0
+
+
+def redis_client(url: str, *, max_connections: int = 256) -> aioredis.Redis:
+    """A client whose every command gives up within ``SOCKET_TIMEOUT_S``."""
+    return aioredis.Redis.from_url(
+        url,
+        max_connections=max_connections,
+        decode_responses=True,
+        socket_timeout=SOCKET_TIMEOUT_S,
+        socket_connect_timeout=SOCKET_TIMEOUT_S,
+    )
+
+
+def _receipt(tenant: str, entry_id: str) -> str:
+    return f"{tenant} {entry_id}"
+
+
+def _entry_id(delivery: Delivery) -> str:
+    return delivery.receipt.rsplit(" ", 1)[1]
 
 
 class RedisQueue:
     """``JobQueue`` on Redis Streams. ``url`` is a redis:// DSN."""
 
     def __init__(self, url: str, *, max_connections: int = 256) -> None:
-        self._redis = aioredis.Redis.from_url(
-            url,
-            max_connections=max_connections,
-            decode_responses=True,
-            socket_timeout=SOCKET_TIMEOUT_S,
-            socket_connect_timeout=SOCKET_TIMEOUT_S,
-        )
-        self._group_ready = False
+        self._redis = redis_client(url, max_connections=max_connections)
+        self._groups: set[str] = set()
+        self._tenants: list[str] = []
+        self._tenants_read_at = 0.0
+        self._turn = 0
 
-    async def _ensure_group(self) -> None:
-        if self._group_ready:
+    async def _ensure_group(self, tenant: str) -> None:
+        if tenant in self._groups:
             return
         try:
             await self._redis.xgroup_create(
-                keys.job_stream(), keys.WORKER_GROUP, id="0", mkstream=True
+                keys.job_stream(tenant), keys.WORKER_GROUP, id="0", mkstream=True
             )
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
-        self._group_ready = True
+        self._groups.add(tenant)
+
+    def _forget_groups(self, exc: RedisError) -> None:
+        # A Redis that restarted without its data has no groups: create them again.
+        if "NOGROUP" in str(exc):
+            self._groups.clear()
 
     async def enqueue(self, jobs: Sequence[Job]) -> None:
         try:
-            await self._ensure_group()
+            for tenant in {job.tenant for job in jobs}:
+                await self._ensure_group(tenant)
             async with self._redis.pipeline(transaction=False) as pipe:
+                for tenant in {job.tenant for job in jobs}:
+                    pipe.sadd(keys.tenants(), tenant)
                 for job in jobs:
-                    pipe.xadd(keys.job_stream(), {"job": job.model_dump_json()})
+                    pipe.xadd(keys.job_stream(job.tenant), {"job": job.model_dump_json()})
                 await pipe.execute()
         except RedisError as exc:
             raise QueueError(f"could not enqueue jobs: {exc}") from exc
 
+    async def _known_tenants(self) -> list[str]:
+        if time.monotonic() - self._tenants_read_at > TENANTS_REFRESH_S:
+            members: Any = await self._redis.smembers(keys.tenants())
+            self._tenants = sorted(members)
+            self._tenants_read_at = time.monotonic()
+        return self._tenants
+
     async def reserve(self, consumer: str, count: int, block_s: float) -> list[Delivery]:
         try:
-            await self._ensure_group()
-            reply: Any = await self._redis.xreadgroup(
-                keys.WORKER_GROUP,
-                consumer,
-                {keys.job_stream(): ">"},
-                count=count,
-                block=max(1, int(min(block_s, BLOCK_SLICE_S) * 1000)),
-            )
+            tenants = await self._known_tenants()
+            if not tenants:
+                await asyncio.sleep(min(block_s, BLOCK_SLICE_S))
+                return []
+            for tenant in tenants:
+                await self._ensure_group(tenant)
+            # Ask each tenant in turn for the same share, starting one further each call:
+            # a tenant with 20,000 jobs waiting gets no more of this worker's slots than one
+            # with 2. Only when every stream is empty, block on all of them at once.
+            self._turn = (self._turn + 1) % len(tenants)
+            share = max(1, count // len(tenants))
+            deliveries: list[Delivery] = []
+            for tenant in tenants[self._turn :] + tenants[: self._turn]:
+                want = min(share, count - len(deliveries))
+                if want <= 0:
+                    break
+                deliveries += self._deliveries(await self._read(consumer, {tenant}, want, None))
+            if deliveries:
+                return deliveries
+            block_ms = max(1, int(min(block_s, BLOCK_SLICE_S) * 1000))
+            return self._deliveries(await self._read(consumer, set(tenants), 1, block_ms))
         except RedisError as exc:
+            self._forget_groups(exc)
             raise QueueError(f"could not read jobs: {exc}") from exc
+
+    async def _read(
+        self, consumer: str, tenants: set[str], count: int, block_ms: int | None
+    ) -> Any:
+        return await self._redis.xreadgroup(
+            keys.WORKER_GROUP,
+            consumer,
+            {keys.job_stream(t): ">" for t in sorted(tenants)},
+            count=count,
+            block=block_ms,
+        )
+
+    def _deliveries(self, reply: Any) -> list[Delivery]:
         deliveries: list[Delivery] = []
-        for _stream, entries in reply or []:
+        for stream, entries in reply or []:
+            tenant = stream.split(":", 2)[2]
             for entry_id, fields in entries:
+                if not fields:  # deleted while pending (XDEL raced a reclaim)
+                    continue
                 job = Job.model_validate_json(fields["job"])
-                deliveries.append(Delivery(job=job, receipt=entry_id))
+                deliveries.append(Delivery(job=job, receipt=_receipt(tenant, entry_id)))
         return deliveries
 
     async def complete(self, delivery: Delivery, result: JobResult) -> None:
-        key = keys.results_list(result.request_id)
-        ttl_s = max(1, int(delivery.job.remaining_s()) + RESULT_TTL_MARGIN_S)
+        job = delivery.job
+        ttl_s = max(1, int(job.remaining_s()) + RESULT_TTL_MARGIN_S)
+        stream, entry_id = keys.job_stream(job.tenant), _entry_id(delivery)
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.rpush(key, result.model_dump_json())
-                pipe.expire(key, ttl_s)
-                pipe.xack(keys.job_stream(), keys.WORKER_GROUP, delivery.receipt)
-                pipe.xdel(keys.job_stream(), delivery.receipt)
+                pipe.hsetnx(
+                    keys.results(result.request_id), result.job_id, result.model_dump_json()
+                )
+                pipe.expire(keys.results(result.request_id), ttl_s)
+                pipe.rpush(keys.results_doorbell(result.request_id), result.job_id)
+                pipe.expire(keys.results_doorbell(result.request_id), ttl_s)
+                pipe.xack(stream, keys.WORKER_GROUP, entry_id)
+                pipe.xdel(stream, entry_id)
                 await pipe.execute()
         except RedisError as exc:
             raise QueueError(f"could not store a result: {exc}") from exc
 
+    async def release(self, delivery: Delivery) -> None:
+        job = delivery.job
+        stream, entry_id = keys.job_stream(job.tenant), _entry_id(delivery)
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.xadd(stream, {"job": job.model_dump_json()})
+                pipe.xack(stream, keys.WORKER_GROUP, entry_id)
+                pipe.xdel(stream, entry_id)
+                await pipe.execute()
+        except RedisError as exc:
+            raise QueueError(f"could not hand a job back: {exc}") from exc
+
+    async def touch(self, consumer: str, deliveries: Sequence[Delivery]) -> None:
+        by_tenant: dict[str, list[Any]] = {}
+        for d in deliveries:
+            by_tenant.setdefault(d.job.tenant, []).append(_entry_id(d))
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for tenant, ids in by_tenant.items():
+                    # Claiming our own entries with min-idle 0 resets their idle clock.
+                    pipe.xclaim(
+                        keys.job_stream(tenant), keys.WORKER_GROUP, consumer, 0, ids, justid=True
+                    )
+                await pipe.execute()
+        except RedisError as exc:
+            raise QueueError(f"could not refresh jobs in progress: {exc}") from exc
+
+    async def reclaim(self, consumer: str, idle_s: float, count: int) -> list[Delivery]:
+        deliveries: list[Delivery] = []
+        try:
+            for tenant in await self._known_tenants():
+                if len(deliveries) >= count:
+                    break
+                await self._ensure_group(tenant)
+                reply: Any = await self._redis.xautoclaim(
+                    keys.job_stream(tenant),
+                    keys.WORKER_GROUP,
+                    consumer,
+                    min_idle_time=int(idle_s * 1000),
+                    start_id="0-0",
+                    count=count - len(deliveries),
+                )
+                deliveries += self._deliveries([(keys.job_stream(tenant), reply[1])])
+        except RedisError as exc:
+            self._forget_groups(exc)
+            raise QueueError(f"could not reclaim jobs: {exc}") from exc
+        return deliveries
+
     async def wait_results(
         self, request_id: str, job_ids: set[str], timeout_s: float
     ) -> dict[str, JobResult]:
-        key = keys.results_list(request_id)
         found: dict[str, JobResult] = {}
-        deadline_ms = now_epoch_ms() + int(timeout_s * 1000)
-        try:
-            while not job_ids <= found.keys():
-                remaining_s = (deadline_ms - now_epoch_ms()) / 1000
-                if remaining_s <= 0:
-                    break
+        deadline = time.monotonic() + timeout_s
+        failure: RedisError | None = None
+        while True:
+            try:
+                await self._collect(request_id, job_ids, found)
+                failure = None
+                remaining_s = deadline - time.monotonic()
+                if job_ids <= found.keys() or remaining_s <= 0:
+                    return found
                 # BLPOP takes fractional seconds; 0 would block forever.
-                popped = await self._redis.blpop(
-                    [key], timeout=max(0.01, min(remaining_s, BLOCK_SLICE_S))
+                await self._redis.blpop(
+                    [keys.results_doorbell(request_id)],
+                    timeout=max(0.01, min(remaining_s, BLOCK_SLICE_S)),
                 )
-                if popped is None:
-                    continue
-                result = JobResult.model_validate_json(popped[1])
-                if result.job_id in job_ids:
-                    found.setdefault(result.job_id, result)
-            await self._redis.delete(key)
+            except RedisError as exc:
+                # Ride out a Redis restart: the jobs are safe in the stream (with
+                # persistence) and workers retry their writes, so keep trying until the
+                # deadline and fail only if Redis is still gone then.
+                failure = exc
+                if time.monotonic() >= deadline:
+                    raise QueueError(
+                        f"lost the queue while waiting for results: {failure}"
+                    ) from exc
+                await asyncio.sleep(RECONNECT_EVERY_S)
+
+    async def _collect(
+        self, request_id: str, job_ids: set[str], found: dict[str, JobResult]
+    ) -> None:
+        missing = sorted(job_ids - found.keys())
+        if not missing:
+            return
+        values = await self._redis.hmget(keys.results(request_id), missing)
+        for value in values:
+            if value is not None:
+                result = JobResult.model_validate_json(value)
+                found.setdefault(result.job_id, result)
+
+    async def backlog(self) -> list[TenantBacklog]:
+        out = []
+        try:
+            for tenant in await self._known_tenants():
+                stream = keys.job_stream(tenant)
+                await self._ensure_group(tenant)
+                groups: Any = await self._redis.xinfo_groups(stream)
+                group = next(g for g in groups if g["name"] == keys.WORKER_GROUP)
+                length = await self._redis.xlen(stream)
+                # Completed entries are deleted, so the stream holds exactly the unfinished
+                # jobs and its first entry is the oldest of them.
+                oldest: Any = await self._redis.xrange(stream, count=1)
+                age_s = 0.0
+                if oldest:
+                    age_s = max(0.0, (now_epoch_ms() - int(oldest[0][0].split("-")[0])) / 1000)
+                out.append(
+                    TenantBacklog(
+                        tenant=tenant,
+                        waiting=max(0, length - int(group["pending"])),
+                        pending=int(group["pending"]),
+                        oldest_age_s=age_s,
+                    )
+                )
         except RedisError as exc:
-            raise QueueError(f"lost the queue while waiting for results: {exc}") from exc
-        return found
+            raise QueueError(f"could not read the backlog: {exc}") from exc
+        return out
 
     async def heartbeat(self, info: WorkerInfo, ttl_s: float) -> None:
         payload = json.dumps(info.__dict__)
