@@ -70,15 +70,22 @@ class Api(RefereeProcess):
 
     def wait_ready(self, within_s: float = 60) -> None:
         """Until /readyz says ready (a worker with a sandbox has reported)."""
+        self._wait_for("/readyz", within_s)
+
+    def wait_healthy(self, within_s: float = 60) -> None:
+        """Until /healthz answers (deployments without a sandbox are never "ready")."""
+        self._wait_for("/healthz", within_s)
+
+    def _wait_for(self, path: str, within_s: float) -> None:
         deadline = time.monotonic() + within_s
         while time.monotonic() < deadline:
             assert self._proc is not None
             if self._proc.poll() is not None:
                 raise RuntimeError(f"referee serve exited:\n{self.log()}")
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}{path}", timeout=2).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-        raise TimeoutError(f"referee serve not ready after {within_s} s:\n{self.log()}")
+        raise TimeoutError(f"referee serve: no 200 from {path} after {within_s} s:\n{self.log()}")

@@ -54,16 +54,7 @@ def api(tmp_path: Path) -> Iterator[Api]:
     worker = RefereeProcess(["worker"], env, tmp_path / "worker.log").start()
     the_api = Api(env, tmp_path / "api.log").start()
     try:
-        # Math-only deployment: /readyz wants a sandbox, so wait for the port instead.
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{the_api.url}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+        the_api.wait_healthy()  # math only: no sandbox, so never "ready"
         yield the_api
     finally:
         the_api.stop()

@@ -9,10 +9,11 @@ In a veRL config::
         reward_kwargs:
           base_url: http://referee:8000
 
-``ground_truth`` is a math gold answer (a string), or veRL's code ground truth: JSON (or a
-dict) with ``inputs`` and ``outputs`` lists of stdin/stdout pairs. Function-call tests
-(``fn_name``) need the function-call test format, which the service does not have yet;
-such samples score 0 with status ``invalid_input``.
+``ground_truth`` is read by ``referee_client.labels`` (the convention every trainer
+integration shares): a math gold answer (a string), or veRL's code ground truth, JSON (or
+a dict) with ``inputs`` and ``outputs`` lists: stdin/stdout pairs, or function calls when
+``fn_name`` is set. A ground truth that cannot be judged scores 0 with status
+``invalid_input`` and an ``error`` saying why.
 
 Each function returns ``{"score": reward, "status": ..., ...}``; veRL keeps the extra keys
 as ``reward_extra_info``.
@@ -20,37 +21,34 @@ as ``reward_extra_info``.
 
 from __future__ import annotations
 
-import contextlib
-import json
+import asyncio
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
 from referee_client._client import DEFAULT_BASE_URL, AsyncRefereeClient, RefereeClient
-from referee_client.protocol import CodeItem, IOTest, ItemResult, MathItem
+from referee_client.labels import item_from_label
+from referee_client.protocol import AnyItem, ItemResult
 
 _sync_clients: dict[str, RefereeClient] = {}
+# An httpx pool belongs to one event loop: one async client per (loop, base_url), dropped
+# with its loop.
+_async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, AsyncRefereeClient]]
+_async_clients = weakref.WeakKeyDictionary()
 
 
-def to_item(solution_str: str, ground_truth: Any) -> MathItem | CodeItem | str:
+def to_item(solution_str: str, ground_truth: Any) -> AnyItem | str:
     """The item for one sample, or the reason it cannot be judged."""
-    truth = ground_truth
-    if isinstance(truth, str) and truth.lstrip().startswith("{"):
-        # A gold answer may merely start with a brace (a set): then it stays a string.
-        with contextlib.suppress(json.JSONDecodeError):
-            truth = json.loads(truth)
-    if isinstance(truth, dict):
-        if truth.get("fn_name"):
-            return "function-call tests (fn_name) are not supported by the service yet"
-        inputs, outputs = truth.get("inputs") or [], truth.get("outputs") or []
-        if not inputs or len(inputs) != len(outputs):
-            return "code ground truth needs `inputs` and `outputs` of the same length"
-        tests = [IOTest(stdin=str(i), stdout=str(o)) for i, o in zip(inputs, outputs, strict=True)]
-        return CodeItem(kind="code", completion=solution_str, tests=tests)
-    return MathItem(kind="math", completion=solution_str, gold=str(truth))
+    return item_from_label(solution_str, ground_truth)
 
 
 def _as_dict(result: ItemResult) -> dict[str, Any]:
-    return {"score": result.reward, "status": result.status.value}
+    # Every sample's dict has the same keys: veRL stacks them into per-key columns.
+    return {
+        "score": result.reward,
+        "status": result.status.value,
+        "error": str(result.details.get("error", "")),
+    }
 
 
 def _unjudgeable(why: str) -> dict[str, Any]:
@@ -58,7 +56,7 @@ def _unjudgeable(why: str) -> dict[str, Any]:
 
 
 def _score_many(
-    items: Sequence[MathItem | CodeItem | str], results: Sequence[ItemResult]
+    items: Sequence[AnyItem | str], results: Sequence[ItemResult]
 ) -> list[dict[str, Any]]:
     scored = iter(results)
     return [
@@ -110,6 +108,7 @@ async def compute_score_async(
     item = to_item(solution_str, ground_truth)
     if isinstance(item, str):
         return _unjudgeable(item)
-    async with AsyncRefereeClient(base_url) as client:
-        (result,) = await client.score([item])
+    clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
+    client = clients.get(base_url) or clients.setdefault(base_url, AsyncRefereeClient(base_url))
+    (result,) = await client.score([item])
     return _as_dict(result)
