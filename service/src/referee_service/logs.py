@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -22,9 +23,10 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
-def configure_logging(level: str, fmt: str) -> None:
-    """Replace the root handlers with one stderr handler in ``fmt`` (``json`` or ``text``)."""
-    handler = logging.StreamHandler()
+def configure_logging(level: str, fmt: str, stream: TextIO | None = None) -> None:
+    """Replace the root handlers with one handler on ``stream`` (stderr by default) writing
+    ``fmt`` (``json`` or ``text``)."""
+    handler = logging.StreamHandler(stream)
     handler.addFilter(_RequestIdFilter())
     if fmt == "json":
         handler.setFormatter(

@@ -28,7 +28,7 @@ from typing import IO, Any
 from pydantic import TypeAdapter, ValidationError
 from referee_client import RefereeClient
 from referee_client.protocol import AnyItem, Item, ItemResult, Status
-from tqdm import tqdm  # no stubs installed
+from tqdm import tqdm
 
 _ITEM: TypeAdapter[AnyItem] = TypeAdapter(Item)
 

@@ -3,31 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 from referee_client.protocol import ScoreRequest
-from referee_sandboxes import Limits
 from referee_service.jobs import Job, now_epoch_ms, plan_jobs
-from referee_service.judge import CodeJudge, Judge, MathJudge
+from referee_service.judge import Judge
 from referee_service.queue import MemoryQueue
 from referee_service.worker import Worker
 from referee_verifiers import IsolatedPool
 
-from .conftest import ScriptedBackend, exited
-
-
-@pytest.fixture(scope="module")
-def pool() -> Iterator[IsolatedPool]:
-    p = IsolatedPool(max_workers=2, memory_limit_mb=1024)
-    yield p
-    p.close()
+from .conftest import ScriptedBackend, exited, make_judge
 
 
 @pytest.fixture
 def judge(pool: IsolatedPool) -> Judge:
     backend = ScriptedBackend(lambda spec: exited(stdout="1\n"))
-    return Judge(MathJudge(pool, timeout_s=5), CodeJudge(backend, limits=Limits(), concurrency=2))  # type: ignore[arg-type]
+    return make_judge(pool, backend)
 
 
 def _jobs(items: list[dict[str, object]], deadline_ms: int | None = None) -> list[Job]:
@@ -67,7 +58,7 @@ async def test_a_crashing_judge_gives_internal_error_not_a_lost_job(pool: Isolat
         raise RuntimeError("bug")
 
     backend = ScriptedBackend(explode)  # type: ignore[arg-type]
-    judge = Judge(MathJudge(pool, timeout_s=5), CodeJudge(backend, limits=Limits(), concurrency=1))  # type: ignore[arg-type]
+    judge = make_judge(pool, backend)
     jobs = _jobs(
         [
             {"kind": "code", "completion": "x", "tests": [{"stdout": "1"}]},

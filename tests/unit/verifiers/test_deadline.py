@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 from pebble import ProcessExpired
-from referee_verifiers import IsolatedPool, Verdict, grade, grade_with_deadline
+from referee_verifiers import (
+    IsolatedPool,
+    Verdict,
+    grade,
+    grade_with_deadline,
+    submit_grade,
+    verdict_for_error,
+)
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +151,87 @@ def test_pool_rejects_bad_arguments(kwargs: dict[str, Any]) -> None:
 def test_submit_rejects_a_non_positive_timeout(pool: IsolatedPool) -> None:
     with pytest.raises(ValueError, match="timeout_s"):
         pool.submit(len, "x", timeout_s=0)
+
+
+# --- No hang: pathological math items in a batch, from threads and from asyncio -------
+
+# Each must end within its limit (+0.5 s) and leave the rest of the batch its verdicts.
+PATHOLOGICAL = [
+    r"\boxed{10^{10^{10}}}",
+    r"\boxed{(10^{10})!}",
+    r"\boxed{99999!}",
+    r"\boxed{" + r"\sqrt{" * 60 + "x" + "}" * 60 + "}",
+    r"\boxed{" + "+".join(rf"\frac{{x^{{{n}}}+1}}{{x^{{{n}}}-{n}}}" for n in range(2, 40)) + "}",
+]
+LIMIT_S = 2.0
+SLACK_S = 0.5
+
+
+def _batch() -> list[tuple[str, str]]:
+    good = [(rf"so \boxed{{{n}/2}}", f"{n / 2}") for n in range(1, 7)]
+    return good[:3] + [(p, "1") for p in PATHOLOGICAL] + good[3:]
+
+
+@pytest.fixture(scope="module")
+def wide() -> Iterator[IsolatedPool]:
+    """One child per item of the batch: the limit counts from when a child starts a call."""
+    with IsolatedPool(max_workers=len(_batch()), memory_limit_mb=1024) as p:
+        warm = [p.submit(time.sleep, 0.2, timeout_s=60) for _ in range(len(_batch()))]
+        for future in warm:  # every child started (imports done) before the clock matters
+            future.result()
+        yield p
+
+
+def test_a_pathological_batch_from_a_thread_pool_ends_in_time(wide: IsolatedPool) -> None:
+    def one(pair: tuple[str, str]) -> tuple[Verdict, float]:
+        started = time.monotonic()
+        verdict = grade_with_deadline(wide, pair[0], pair[1], LIMIT_S)
+        return verdict, time.monotonic() - started
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(_batch())) as threads:
+        results = list(threads.map(one, _batch()))
+    assert max(elapsed for _, elapsed in results) < LIMIT_S + SLACK_S
+    statuses = [verdict.status for verdict, _ in results]
+    assert statuses[:3] + statuses[-3:] == ["correct"] * 6
+    assert all(v.reward == 0.0 for v, _ in results[3:-3])
+
+
+async def test_a_pathological_batch_from_asyncio_ends_in_time(wide: IsolatedPool) -> None:
+    async def one(pair: tuple[str, str]) -> tuple[Verdict, float]:
+        started = time.monotonic()
+        future = submit_grade(wide, pair[0], pair[1], timeout_s=LIMIT_S)
+        try:
+            verdict = await asyncio.wrap_future(future)
+        except Exception as exc:
+            verdict = verdict_for_error(exc, LIMIT_S)
+        return verdict, time.monotonic() - started
+
+    results = await asyncio.gather(*(one(pair) for pair in _batch()))
+    assert max(elapsed for _, elapsed in results) < LIMIT_S + SLACK_S
+    assert [v.status for v, _ in results[:3] + results[-3:]] == ["correct"] * 6
+
+
+async def test_a_runaway_call_is_killed_within_its_limit_under_asyncio(wide: IsolatedPool) -> None:
+    """A call no guard catches (C-level ``pow``) next to real grading, awaited together."""
+    started = time.monotonic()
+    runaway = asyncio.wrap_future(wide.submit(pow, 7, 10**9, timeout_s=LIMIT_S))
+    graded = asyncio.wrap_future(submit_grade(wide, r"\boxed{x+1}", "1+x", timeout_s=LIMIT_S))
+    outcomes = await asyncio.gather(runaway, graded, return_exceptions=True)
+    assert isinstance(outcomes[0], concurrent.futures.TimeoutError)
+    assert isinstance(outcomes[1], Verdict) and outcomes[1].status == "correct"
+    assert time.monotonic() - started < LIMIT_S + SLACK_S
+
+
+def test_grade_with_deadline_passes_the_options(pool: IsolatedPool) -> None:
+    assert grade_with_deadline(pool, "The answer is 7.", "7", 10, policy="strict").status == (
+        "no_answer"
+    )
+    verdict = grade_with_deadline(pool, r"\boxed{3.1416}", r"\pi", 10, rel_tol=1e-4)
+    assert verdict.status == "correct"
+
+
+def test_submit_grade_rejects_bad_options(pool: IsolatedPool) -> None:
+    with pytest.raises(ValueError, match="policy"):
+        submit_grade(pool, "x", "1", timeout_s=1, policy="loose")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="rel_tol"):
+        submit_grade(pool, "x", "1", timeout_s=1, rel_tol=1.0)

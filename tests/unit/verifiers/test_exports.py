@@ -10,8 +10,34 @@ import pytest
 @pytest.mark.parametrize(
     ("module", "names"),
     [
-        ("referee_verifiers", {"IsolatedPool", "Verdict", "grade", "grade_with_deadline"}),
-        ("referee_verifiers.math", {"compare", "extract_answer", "grade"}),
+        (
+            "referee_verifiers",
+            {
+                "IsolatedPool",
+                "Verdict",
+                "grade",
+                "grade_cheap",
+                "grade_prepared",
+                "grade_with_deadline",
+                "prepare_gold",
+                "submit_grade",
+                "verdict_for_error",
+            },
+        ),
+        (
+            "referee_verifiers.math",
+            {
+                "Extraction",
+                "PreparedGold",
+                "compare",
+                "extract",
+                "extract_answer",
+                "grade",
+                "grade_cheap",
+                "grade_prepared",
+                "prepare_gold",
+            },
+        ),
         ("referee_verifiers.ifeval", {"INSTRUCTION_IDS", "grade_ifeval"}),
         (
             "referee_verifiers.formatting",
@@ -19,7 +45,13 @@ import pytest
         ),
         (
             "referee_verifiers.match",
-            {"extract_choice", "extract_short_answer", "grade_match", "normalize_answer", "token_f1"},
+            {
+                "extract_choice",
+                "extract_short_answer",
+                "grade_match",
+                "normalize_answer",
+                "token_f1",
+            },
         ),
         (
             "referee_verifiers.code",

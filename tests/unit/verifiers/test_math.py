@@ -56,7 +56,8 @@ def test_grade_rows(gold: str, completion: str, expected: str) -> None:
     [
         (r"\boxed{\frac{\sqrt{3}}{2}}", r"\frac{\sqrt{3}}{2}"),
         (r"\fbox{7}", "7"),
-        (r"\boxed{a} and \boxed{b}", "b"),
+        (r"\boxed{a} and \boxed{b}", "a, b"),  # one group of two answers: hedged
+        (r"\boxed{a}. Checking again, the value is \boxed{b}", "b"),
         (r"\boxed{\{1, 2\}}", r"\{1, 2\}"),
         (r"\boxed{unterminated", None),
         (r"\boxed{1} then \boxed{", None),
@@ -91,7 +92,10 @@ def test_fallbacks_read_only_the_tail_of_a_huge_completion() -> None:
         (r"\sqrt3", r"\sqrt{3}"),
         (r"1\!000", "1 000"),
         (r"\text{\textbf{5}}.", "5"),
-        (r"50\%", "50"),
+        (r"50\%", "50%"),
+        (r"90^{\circ}", "90°"),
+        (r"5\text{ cm}", "5"),
+        ("12 apples", "12"),
     ],
 )
 def test_normalize(raw: str, expected: str) -> None:
@@ -128,10 +132,10 @@ def test_grade_details_truncate_the_extracted_answer() -> None:
 
 
 def test_grade_turns_a_crash_into_internal_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    def boom(gold: str, answer: str) -> tuple[bool, str]:
+    def boom(gold: object, answer: object, rel_tol: float) -> tuple[bool, str]:
         raise RuntimeError("parser exploded")
 
     grade_module = importlib.import_module("referee_verifiers.math.grade")
-    monkeypatch.setattr(grade_module, "compare", boom)
+    monkeypatch.setattr(grade_module, "compare_cached", boom)
     verdict = grade(r"\boxed{1}", "1")
     assert verdict == Verdict("internal_error", 0.0, {"error": "RuntimeError: parser exploded"})

@@ -4,8 +4,23 @@
 in killable child processes. Code helpers are in ``referee_verifiers.code``.
 """
 
-from referee_verifiers.deadline import IsolatedPool, grade_with_deadline
-from referee_verifiers.math import grade
+from referee_verifiers.deadline import (
+    IsolatedPool,
+    grade_with_deadline,
+    submit_grade,
+    verdict_for_error,
+)
+from referee_verifiers.math import grade, grade_cheap, grade_prepared, prepare_gold
 from referee_verifiers.verdict import Verdict
 
-__all__ = ["IsolatedPool", "Verdict", "grade", "grade_with_deadline"]
+__all__ = [
+    "IsolatedPool",
+    "Verdict",
+    "grade",
+    "grade_cheap",
+    "grade_prepared",
+    "grade_with_deadline",
+    "prepare_gold",
+    "submit_grade",
+    "verdict_for_error",
+]

@@ -14,7 +14,8 @@ What a future from ``IsolatedPool.submit`` can raise::
     MemoryError                        the child hit memory_limit_mb
     any other exception                raised by the function itself, re-raised here
 
-``grade_with_deadline`` turns each of these into a ``Verdict``.
+``verdict_for_error`` turns each of these into a ``Verdict``; ``grade_with_deadline`` and
+``submit_grade`` run ``grade`` this way.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
+from referee_verifiers.math.compare import DEFAULT_REL_TOL
+from referee_verifiers.math.extract import Policy
 from referee_verifiers.math.grade import grade
 from referee_verifiers.verdict import Verdict
 
@@ -129,23 +132,66 @@ class IsolatedPool:
         self.close()
 
 
+def _grade_positional(completion: str, gold: str, policy: Policy, rel_tol: float) -> Verdict:
+    """``grade`` with positional options: what a child runs (pebble passes no keywords)."""
+    return grade(completion, gold, policy=policy, rel_tol=rel_tol)
+
+
+def submit_grade(
+    pool: IsolatedPool,
+    completion: str,
+    gold: str,
+    *,
+    timeout_s: float,
+    policy: Policy = "lenient",
+    rel_tol: float = DEFAULT_REL_TOL,
+) -> concurrent.futures.Future[Verdict]:
+    """Start ``grade(completion, gold, ...)`` in ``pool``; turn a failure of the future
+    into a verdict with ``verdict_for_error``.
+
+    Raises:
+        ValueError: bad ``timeout_s``, ``policy`` or ``rel_tol`` (checked here, not in
+            the child, so a caller's mistake is not reported as an item's error).
+    """
+    if policy not in ("lenient", "strict"):
+        raise ValueError(f"policy must be 'lenient' or 'strict', not {policy!r}")
+    if not 0 <= rel_tol <= 0.1:
+        raise ValueError(f"rel_tol must be within [0, 0.1], not {rel_tol}")
+    return pool.submit(_grade_positional, completion, gold, policy, rel_tol, timeout_s=timeout_s)
+
+
+def verdict_for_error(exc: BaseException, timeout_s: float) -> Verdict:
+    """The verdict of an item whose grading future raised ``exc``."""
+    if isinstance(exc, concurrent.futures.TimeoutError):
+        error = f"grading exceeded {timeout_s:g} s; its process was killed"
+        return Verdict("timeout", 0.0, {"error": error})
+    if isinstance(exc, MemoryError):
+        return Verdict("internal_error", 0.0, {"error": "MemoryError: grading exceeded memory"})
+    if isinstance(exc, ProcessExpired):
+        error = f"ProcessExpired: grading process died (exit code {exc.exitcode})"
+        return Verdict("internal_error", 0.0, {"error": error})
+    return Verdict("internal_error", 0.0, {"error": f"{type(exc).__name__}: grader failed"})
+
+
 def grade_with_deadline(
-    pool: IsolatedPool, completion: str, gold: str, timeout_s: float
+    pool: IsolatedPool,
+    completion: str,
+    gold: str,
+    timeout_s: float,
+    *,
+    policy: Policy = "lenient",
+    rel_tol: float = DEFAULT_REL_TOL,
 ) -> Verdict:
-    """``grade(completion, gold)`` in ``pool`` under a hard deadline; blocks. Never raises.
+    """``grade(completion, gold)`` in ``pool`` under a hard deadline; blocks. Never raises
+    on content.
 
     A call past ``timeout_s`` is ``timeout``; a child that ran out of memory or died is
     ``internal_error`` with ``details["error"]`` saying which.
     """
+    future = submit_grade(
+        pool, completion, gold, timeout_s=timeout_s, policy=policy, rel_tol=rel_tol
+    )
     try:
-        return pool.submit(grade, completion, gold, timeout_s=timeout_s).result()
-    except concurrent.futures.TimeoutError:
-        error = f"grading exceeded {timeout_s:g} s; its process was killed"
-        return Verdict("timeout", 0.0, {"error": error})
-    except MemoryError:
-        return Verdict("internal_error", 0.0, {"error": "MemoryError: grading exceeded memory"})
-    except ProcessExpired as exc:
-        error = f"ProcessExpired: grading process died (exit code {exc.exitcode})"
-        return Verdict("internal_error", 0.0, {"error": error})
-    except Exception as exc:  # anything else is this item's verdict, never the caller's crash
-        return Verdict("internal_error", 0.0, {"error": f"{type(exc).__name__}: grader failed"})
+        return future.result()
+    except Exception as exc:  # anything is this item's verdict, never the caller's crash
+        return verdict_for_error(exc, timeout_s)

@@ -1,21 +1,53 @@
-"""Math jobs: grade each distinct completion once, in a killable child process."""
+"""Math jobs: one gold, many completions. Cheap verdicts in-process, the rest in a pool.
+
+A math job holds items that share a gold (a GRPO group). Each distinct (completion, gold)
+pair is graded once. ``grade_cheap`` decides what strings and plain numbers can (most of
+an RL batch: microseconds, no sympy, nothing that can hang) in one thread off the event
+loop; only the rest goes to the killable child processes of ``IsolatedPool``, each under
+the hard per-answer deadline ``timeout_s``.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import time
 
-from referee_client.protocol import MathItem, Status
-from referee_verifiers import IsolatedPool, Verdict
-from referee_verifiers.math import grade
+from referee_client.protocol import MathItem, ScoreOptions, Status
+from referee_verifiers import (
+    IsolatedPool,
+    Verdict,
+    grade_cheap,
+    prepare_gold,
+    submit_grade,
+    verdict_for_error,
+)
+from referee_verifiers.math.extract import Policy
 
 from referee_service.jobs import IndexedResult, Job
 from referee_service.judge.results import indexed
 
+Pair = tuple[str, str]  # (completion, gold)
+
+
+def _policy(options: ScoreOptions) -> Policy:
+    return "strict" if options.extraction.value == "strict" else "lenient"
+
+
+def _cheap_verdicts(pairs: list[Pair], policy: Policy, rel_tol: float) -> dict[Pair, Verdict]:
+    """The verdicts ``grade_cheap`` can give; runs in a worker thread."""
+    found: dict[Pair, Verdict] = {}
+    for completion, gold in pairs:
+        try:
+            verdict = grade_cheap(prepare_gold(gold), completion, policy=policy, rel_tol=rel_tol)
+        except Exception:  # leave it to the pool, where a failure becomes the item's verdict
+            continue
+        if verdict is not None:
+            found[(completion, gold)] = verdict
+    return found
+
 
 class MathJudge:
-    """Grades math items through ``pool`` with a hard per-answer deadline of ``timeout_s``."""
+    """Grades math items; sympy work runs through ``pool`` with a deadline of ``timeout_s``."""
 
     def __init__(self, pool: IsolatedPool, *, timeout_s: float) -> None:
         self._pool = pool
@@ -25,35 +57,35 @@ class MathJudge:
         self._pool.close()
 
     async def judge(self, job: Job) -> list[IndexedResult]:
-        verdicts: dict[tuple[str, str], asyncio.Task[Verdict]] = {}
+        policy, rel_tol = _policy(job.options), job.options.math_rel_tol
+        pairs: dict[Pair, None] = {}
         for entry in job.items:
             item = entry.item
             assert isinstance(item, MathItem)
-            key = (item.completion, item.gold)
-            if key not in verdicts:  # GRPO groups repeat completions: grade each once
-                verdicts[key] = asyncio.create_task(self._grade(item.completion, item.gold))
-        await asyncio.gather(*verdicts.values())
+            pairs[(item.completion, item.gold)] = None  # GRPO groups repeat: grade each once
+        verdicts = await asyncio.to_thread(_cheap_verdicts, list(pairs), policy, rel_tol)
+        rest = [pair for pair in pairs if pair not in verdicts]
+        graded = await asyncio.gather(*(self._grade(c, g, policy, rel_tol) for c, g in rest))
+        verdicts.update(zip(rest, graded, strict=False))
         results = []
         for entry in job.items:
             item = entry.item
             assert isinstance(item, MathItem)
-            verdict = verdicts[(item.completion, item.gold)].result()
+            verdict = verdicts[(item.completion, item.gold)]
             results.append(
                 indexed(entry.index, item, Status(verdict.status), verdict.reward, verdict.details)
             )
         return results
 
-    async def _grade(self, completion: str, gold: str) -> Verdict:
+    async def _grade(self, completion: str, gold: str, policy: Policy, rel_tol: float) -> Verdict:
         started = time.perf_counter()
-        future = self._pool.submit(grade, completion, gold, timeout_s=self._timeout_s)
+        future = submit_grade(
+            self._pool, completion, gold, timeout_s=self._timeout_s, policy=policy, rel_tol=rel_tol
+        )
         try:
             verdict = await asyncio.wrap_future(future)
-        except concurrent.futures.TimeoutError:
-            return Verdict(
-                "timeout", 0.0, {"error": f"grading exceeded {self._timeout_s:g} s; child killed"}
-            )
-        except Exception as exc:  # a child that died (memory, crash) is this item's verdict
-            return Verdict("internal_error", 0.0, {"error": f"grader failed: {type(exc).__name__}"})
+        except Exception as exc:  # timeout, memory, a dead child: this item's verdict
+            return verdict_for_error(exc, self._timeout_s)
         details = dict(verdict.details)
-        details.setdefault("time_s", round(time.perf_counter() - started, 4))
+        details["time_s"] = round(time.perf_counter() - started, 4)  # queueing included
         return Verdict(verdict.status, verdict.reward, details)

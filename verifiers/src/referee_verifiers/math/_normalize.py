@@ -2,29 +2,78 @@
 
 ``normalize`` turns a candidate answer into a canonical LaTeX-ish string; ``string_key``
 is that string with all whitespace dropped, for the cheapest (string) comparison.
+
+Two markers survive normalization on purpose, because they change the value: a trailing
+``%`` (``50\\%``, ``50 percent``) and a trailing ``°`` (``90^\\circ``, ``90 degrees``).
+``compare`` reads them; everything else that carries no value (delimiters, ``\\text``,
+sizing commands, spacing, units, thousands separators, trailing punctuation) is dropped.
 """
 
 from __future__ import annotations
 
 import re
 
+# Unicode a model may print instead of LaTeX.
+_UNICODE = {
+    "\u2212": "-",  # minus sign
+    "\u2013": "-",  # en dash
+    "\u00d7": "\\times ",
+    "\u22c5": "\\cdot ",
+    "\u00b7": "\\cdot ",
+    "\u2264": "\\le ",
+    "\u2265": "\\ge ",
+    "\u2260": "\\ne ",
+    "\u221e": "\\infty ",
+    "\u03c0": "\\pi ",
+    "\u222a": "\\cup ",
+    "\u2229": "\\cap ",
+    "\u221a": "\\sqrt",
+    "\u2205": "\\emptyset ",
+}
+_UNICODE_CHARS = re.compile("|".join(map(re.escape, _UNICODE)))
+# A unit after a value, written as text: "5\text{ cm}", "3\,\mathrm{m}^2", "\text{ dollars}".
+_TEXT_UNIT = re.compile(
+    r"(?<=[\d}.])\s*(?:\\[,;:! ]|~|\s)*\\(?:text|mathrm|mbox|textrm|rm)\s*\{\s*"
+    r"(?!or\s*\}|and\s*\})[A-Za-z][A-Za-z./ ]*\}(?:\s*\^\s*\{?\d\}?)?\s*$"
+)
 # Text-mode wrappers whose content is the answer: "\text{5}" -> "5".
-_TEXT_WRAPPER = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mbox)\s*\{([^{}]*)\}")
+_TEXT_WRAPPER = re.compile(
+    r"\\(?:text|textbf|textit|textrm|textnormal|mathrm|mathbf|mathit|mbox|boldsymbol)"
+    r"\s*\{([^{}]*)\}"
+)
 # Sizing, spacing and display commands that carry no value.
-_NOISE = re.compile(r"\\(?:left|right|displaystyle|textstyle|big|Big|bigg|Bigg)(?![A-Za-z])")
-_SPACING = re.compile(r"\\[!,;:]|\\ |~")
-# Degrees: "90^\circ", "90^{\circ}", "90°".
-_DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°")
-# "\dfrac", "\tfrac" -> "\frac".
-_FRAC_VARIANTS = re.compile(r"\\[dt]frac(?![A-Za-z])")
+_NOISE = re.compile(
+    r"\\(?:left|right|middle|displaystyle|textstyle|big|Big|bigg|Bigg)(?![A-Za-z])\.?"
+)
+_SPACING = re.compile(r"(?<!\\)\\(?:[!,;: ]|quad|qquad)(?![A-Za-z])|~")
+# Degrees: "90^\circ", "90^{\circ}", "90°", "90\degree", "90 degrees".
+_DEGREES = re.compile(
+    r"\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree(?![A-Za-z])|\s+degrees?)\s*$"
+)
+_PERCENT = re.compile(r"\s*(?:\\%|%|\s+percent|\s+pct)\s*$")
+# Currency: "\$5", "$5" inside text, "5 dollars".
+_CURRENCY = re.compile(r"\\\$")
+# "\dfrac", "\tfrac", "\cfrac" -> "\frac".
+_FRAC_VARIANTS = re.compile(r"\\[dtc]frac(?![A-Za-z])")
 # Brace-less arguments: "\frac12" -> "\frac{1}{2}", "\frac1{x}", "\sqrt3" -> "\sqrt{3}".
 _FRAC_BARE_BOTH = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*([0-9a-zA-Z])")
 _FRAC_BARE_FIRST = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*\{")
+_FRAC_BARE_SECOND = re.compile(r"\\frac\s*(\{[^{}]*\})\s*([0-9a-zA-Z])")
 _SQRT_BARE = re.compile(r"\\sqrt\s*([0-9a-zA-Z])")
 # LaTeX's "1{,}000" thousands separator.
 _BRACED_COMMA = re.compile(r"\{,\}")
-# "1,000" and "12,345,678.5" but not "1,2" or "1,0000": groups of exactly three digits.
+# "1,000" and "12,345,678.5" but not "1,2", "1, 000" or "1,0000": groups of exactly three.
 _THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,])")
+# Words that are never units: they join several answers or name a function or constant.
+_NOT_UNITS = frozenset(
+    {"or", "and", "sqrt", "sin", "cos", "tan", "log", "ln", "exp", "pi", "infty", "inf", "oo"}
+)
+# A number (or a simple numeric LaTeX value) followed by words: "12 apples", "4.5 cm^2".
+_VALUE_THEN_WORDS = re.compile(
+    r"^(-?(?:\d[\d.,]*|\\frac\{\d+\}\{\d+\}|\d*\\sqrt\{\d+\}|\d*\\pi)(?:\s*[%°])?)"
+    r"\s+((?:[A-Za-z]{2,}\.?(?:\s*\^\s*\{?\d\}?)?[\s/]*){1,4})$"
+)
+_INFINITY_WORDS = re.compile(r"(?<![A-Za-z\\])(?:infinity|inf)(?![A-Za-z])|\\infin(?![A-Za-z])")
 _SPACES = re.compile(r"\s+")
 
 # Delimiters a whole answer may be wrapped in.
@@ -44,36 +93,66 @@ def strip_math_delimiters(text: str) -> str:
     return text
 
 
-def normalize(text: str) -> str:
-    """Canonical form of one answer string (whitespace runs collapsed to one space).
+def _strip_value_words(text: str) -> str:
+    """ "12 apples" -> "12": words after a plain value are units or nouns, not the answer."""
+    match = _VALUE_THEN_WORDS.match(text)
+    if not match:
+        return text
+    words = re.findall(r"[A-Za-z]+", match.group(2))
+    if any(word.lower() in _NOT_UNITS for word in words):
+        return text
+    return match.group(1)
 
-    Strips ``$`` and other math delimiters, ``\\text{...}`` wrappers, ``\\left``/``\\right``,
-    thin spaces (``\\!``, ``\\,``, ``\\;``), degree marks, a trailing ``.`` and ``%``, and
-    thousands separators in digit groups of exactly three (``1,000`` -> ``1000``, but
-    ``1,2`` stays a pair); rewrites ``\\dfrac``/``\\tfrac`` to ``\\frac`` and brace-less
-    ``\\frac12``/``\\sqrt3`` to their braced forms.
-    """
-    text = strip_math_delimiters(text).replace("$", "")
+
+def _unwrap_text(text: str) -> str:
     previous = None
     while previous != text:  # nested wrappers: \text{\textbf{5}}
         previous = text
         text = _TEXT_WRAPPER.sub(r"\1", text)
+    return text
+
+
+def normalize(text: str) -> str:
+    """Canonical form of one answer string (whitespace runs collapsed to one space).
+
+    Strips ``$`` and other math delimiters, ``\\text{...}`` wrappers, ``\\left``/``\\right``,
+    spacing commands, units after a value (``5\\text{ cm}``, ``12 apples``), currency
+    signs, a trailing ``.``, ``,`` or ``;`` and thousands separators in digit groups of
+    exactly three (``1,000`` -> ``1000``, but ``1,2`` stays a pair); rewrites
+    ``\\dfrac``/``\\tfrac`` to ``\\frac``, brace-less ``\\frac12``/``\\sqrt3`` to their
+    braced forms, and a trailing percent or degree mark to ``%`` or ``°``.
+
+    Examples:
+        >>> normalize(r"$\\dfrac12\\text{ cm}$.")
+        '\\\\frac{1}{2}'
+        >>> normalize(r"50\\%")
+        '50%'
+    """
+    text = _UNICODE_CHARS.sub(lambda m: _UNICODE[m.group(0)], text)
+    text = strip_math_delimiters(text)
+    text = _CURRENCY.sub("", text).replace("$", "")
     text = _NOISE.sub("", text)
     text = _SPACING.sub(" ", text)
-    text = _DEGREES.sub("", text)
+    text = text.strip().rstrip(".,;").strip()
+    text = _TEXT_UNIT.sub("", text)
+    text = _unwrap_text(text)
+    text = _SPACES.sub(" ", text).strip().rstrip(".,;").strip()
+    marker = ""
+    if _PERCENT.search(text):
+        text, marker = _PERCENT.sub("", text), "%"
+    elif _DEGREES.search(text):
+        text, marker = _DEGREES.sub("", text), "°"
+    text = _strip_value_words(text)
     text = _FRAC_VARIANTS.sub(r"\\frac", text)
     text = _FRAC_BARE_BOTH.sub(r"\\frac{\1}{\2}", text)
     text = _FRAC_BARE_FIRST.sub(r"\\frac{\1}{", text)
+    text = _FRAC_BARE_SECOND.sub(r"\\frac\1{\2}", text)
     text = _SQRT_BARE.sub(r"\\sqrt{\1}", text)
     text = _BRACED_COMMA.sub(",", text)
     text = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), text)
+    text = _INFINITY_WORDS.sub(r"\\infty", text)
     text = _SPACES.sub(" ", text).strip()
-    text = text.rstrip(".").rstrip()
-    if text.endswith("\\%"):
-        text = text[:-2].rstrip()
-    elif text.endswith("%"):
-        text = text[:-1].rstrip()
-    return text
+    return text + marker if text else ""
 
 
 def string_key(normalized: str) -> str:

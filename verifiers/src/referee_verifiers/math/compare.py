@@ -1,182 +1,111 @@
 """Is an extracted answer equivalent to the gold answer? Cheapest rule first.
 
-Rules, in order, each named in the result:
+Rules, each named in the result:
 
-- ``string``: equal after ``normalize`` (whitespace ignored).
-- ``numeric``: both sides are plain numbers (integers, decimals, scientific ``1e3``,
-  ``a/b``, ``\\frac{a}{b}``, signed), compared exactly as rationals: ``0.5`` equals
-  ``\\frac{1}{2}``, ``0.333`` does not equal ``1/3``.
-- ``symbolic``: both sides parse with sympy (LaTeX through ``latex2sympy2_extended``,
-  plain text through a restricted ``parse_expr``). Decimals are read as exact rationals.
-  Two constants where one is irrational (``\\sqrt{2}`` vs ``1.41421356237``) are equal
-  within a relative tolerance of 1e-9; otherwise equal when ``simplify(a - b) == 0`` or
-  ``a.equals(b)``.
+- ``string``: equal after ``normalize`` (whitespace ignored; case too for plain words).
+- ``numeric``: both sides are plain numbers (integers, decimals, scientific ``1e3`` or
+  ``1.5\\times10^{3}``, ``a/b``, ``\\frac{a}{b}``, mixed ``2\\frac{1}{2}``), compared as
+  exact rationals within ``rel_tol``: ``0.5`` equals ``\\frac{1}{2}``, ``0.333`` does not
+  equal ``1/3``. A ``%`` or ``°`` mark may be read either way: ``50\\%`` equals ``50`` and
+  ``0.5``; ``90°`` equals ``90`` and ``\\frac{\\pi}{2}``.
+- ``symbolic``: sympy. Constants are evaluated to 30 digits and compared within
+  ``rel_tol``; expressions with free variables are evaluated at fixed pseudo-random points
+  (a difference at any point decides "not equal"), and ``simplify(a - b) == 0`` settles
+  what the points cannot.
+- Structures: ``set`` (order-free, several answers ``2, 3`` vs ``\\{3, 2\\}``), ``tuple``
+  (ordered; a column vector equals the tuple of its entries), ``interval`` (ends and
+  openness, unions, and inequalities read as the set they describe), ``matrix``,
+  ``equation`` (``x = 2`` vs ``2``; ``2y = 4x + 2`` vs ``y = 2x + 1``: sides moved to one
+  side and equal up to a non-zero factor), ``inequality``, ``choice`` (letters).
 
-A failure to parse or to simplify means "not equivalent", never an exception. Known
-limits of this first slice: no sets/tuples/intervals beyond structural equality, no
-equations, units or percent-as-fraction. Guards keep hostile input (huge powers, very long
-expressions) cheap, but sympy's cost is not bounded in general: call ``compare`` through
-a deadline (``IsolatedPool``).
+A failure to parse or to simplify means "not equivalent", never an exception. sympy's
+cost is guarded, not bounded: call ``compare`` through a deadline (``IsolatedPool``).
 """
 
 from __future__ import annotations
 
-import math
-import re
+import random
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 import sympy  # type: ignore[import-untyped]
-from latex2sympy2_extended import latex2sympy  # type: ignore[import-untyped]
-from sympy.parsing.sympy_parser import (  # type: ignore[import-untyped]
-    convert_xor,
-    implicit_multiplication_application,
-    parse_expr,
-    standard_transformations,
-)
 
 from referee_verifiers.math._normalize import normalize, string_key
+from referee_verifiers.math._parse import Answer, Piece, parse_answer, to_sympy
 
-# Answers longer than this are compared as strings only: parsing cost grows too fast.
-MAX_PARSE_CHARS = 500
 # Expressions with more operations than this are not simplified.
 MAX_SIMPLIFY_OPS = 200
-# A power whose value would have more decimal digits than this is refused.
-MAX_POWER_DIGITS = 10_000
-# Scientific notation beyond this exponent is not read as an exact number.
-MAX_DECIMAL_EXPONENT = 400
-# Two constants, at least one irrational, are equal within this relative tolerance.
-RELATIVE_TOLERANCE = 1e-9
+# Relative tolerance of numeric comparisons unless the caller says otherwise.
+DEFAULT_REL_TOL = 1e-9
+# Values closer to zero than this are zero (sympy's 30-digit evaluation of a difference).
+_ABS_TOL = 1e-12
+# Points at which expressions with free variables are compared; fixed, so verdicts are
+# reproducible. Non-integers of both signs avoid accidental roots and symmetric identities.
+_POINTS = 4
+_rng = random.Random(20240613)
+_SAMPLES = tuple(
+    tuple(sympy.Float(round(_rng.uniform(-2.5, 2.5), 6) or 0.31) for _ in range(8))
+    for _ in range(_POINTS)
+)
 
-_DECIMAL = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE]([-+]?\d+))?")
-_FRACTION = re.compile(r"([-+]?)\(?([-+]?\d+)\)?/\(?(\d+)\)?")
-_LATEX_FRACTION = re.compile(r"([-+]?)\\frac\{([-+]?\d+)\}\{(\d+)\}")
-
-# Plain text goes to sympy's parse_expr, which evaluates Python. So: only these characters,
-# no "__", no attribute access, and an evaluation namespace without builtins, where every
-# unknown name becomes a Symbol.
-_PLAIN_CHARS = re.compile(r"[0-9A-Za-z_+\-*/^().,\s]*")
-_ATTRIBUTE = re.compile(r"\.\s*[A-Za-z_]")
-_PLAIN_FUNCTIONS: dict[str, Any] = {
-    "sqrt": sympy.sqrt,
-    "sin": sympy.sin,
-    "cos": sympy.cos,
-    "tan": sympy.tan,
-    "log": sympy.log,
-    "ln": sympy.log,
-    "exp": sympy.exp,
-    "pi": sympy.pi,
-    "oo": sympy.oo,
-}
-_PARSE_GLOBALS: dict[str, Any] = {
-    "__builtins__": {},
-    "Integer": sympy.Integer,
-    "Float": sympy.Float,
-    "Rational": sympy.Rational,
-    "Symbol": sympy.Symbol,
-    "Function": sympy.Function,
-    "Mul": sympy.Mul,
-    "Add": sympy.Add,
-    "Pow": sympy.Pow,
-    **_PLAIN_FUNCTIONS,
-}
-_TRANSFORMS = (*standard_transformations, implicit_multiplication_application, convert_xor)
+Result = tuple[bool, str]
 
 
-def as_number(text: str) -> Fraction | None:
-    """An exact value for a normalized plain number or integer fraction, else None.
-
-    Examples:
-        >>> as_number(r"-\\frac{3}{4}")
-        Fraction(-3, 4)
-        >>> as_number("x") is None
-        True
-    """
-    s = string_key(text)
-    decimal = _DECIMAL.fullmatch(s)
-    if decimal:
-        exponent = decimal.group(1)
-        if exponent is not None and abs(int(exponent)) > MAX_DECIMAL_EXPONENT:
-            return None
-        return Fraction(s)
-    for pattern in (_FRACTION, _LATEX_FRACTION):
-        match = pattern.fullmatch(s)
-        if match and int(match.group(3)) != 0:
-            value = Fraction(int(match.group(2)), int(match.group(3)))
-            return -value if match.group(1) == "-" else value
-    return None
+def _close(x: complex, y: complex, rel_tol: float) -> bool:
+    return abs(x - y) <= max(rel_tol * max(abs(x), abs(y)), _ABS_TOL)
 
 
-def _parse_plain(text: str) -> sympy.Basic | None:
-    if not _PLAIN_CHARS.fullmatch(text) or "__" in text or _ATTRIBUTE.search(text):
+def _numbers_equal(a: Fraction, b: Fraction, rel_tol: float) -> bool:
+    if a == b:
+        return True
+    return abs(a - b) <= Fraction(rel_tol) * max(abs(a), abs(b))
+
+
+def _at_points(a: Any, b: Any, rel_tol: float) -> bool | None:
+    """Compare ``a`` and ``b`` at the sample points: False at any difference, True when
+    they agree at two points or more, None when too few points could be evaluated."""
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    if len(symbols) > len(_SAMPLES[0]):
         return None
-    expr = parse_expr(
-        text,
-        local_dict={},
-        global_dict=dict(_PARSE_GLOBALS),
-        transformations=_TRANSFORMS,
-        evaluate=False,
-    )
-    return expr if isinstance(expr, sympy.Basic) else None
+    agreed = 0
+    for sample in _SAMPLES:
+        subs = dict(zip(symbols, sample, strict=False))
+        try:
+            x = complex(a.evalf(20, subs=subs))
+            y = complex(b.evalf(20, subs=subs))
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+            continue
+        if x != x or y != y or abs(x) == float("inf") or abs(y) == float("inf"):
+            continue
+        if not _close(x, y, max(rel_tol, 1e-10)):
+            return False
+        agreed += 1
+    return True if agreed >= 2 else None
 
 
-def _too_big(expr: sympy.Basic) -> bool:
-    """Whether evaluating ``expr`` would build an astronomically large number."""
-    for node in sympy.preorder_traversal(expr):
-        if isinstance(node, sympy.Pow) and node.base.is_number and node.exp.is_number:
-            try:
-                base = abs(complex(sympy.N(node.base, 15)))
-                exponent = abs(complex(sympy.N(node.exp, 15)))
-            except (OverflowError, TypeError, ValueError):
-                return True
-            if base > 1 and exponent * math.log10(base) > MAX_POWER_DIGITS:
-                return True
-    return False
-
-
-def _rationalize(expr: sympy.Basic) -> sympy.Basic:
-    """Read every decimal as the exact rational it spells: ``0.5`` -> ``1/2``."""
-    floats = expr.atoms(sympy.Float)
-    if not floats:
-        return expr
-    return expr.xreplace({f: sympy.Rational(str(f)) for f in floats})
-
-
-@lru_cache(maxsize=1024)
-def as_expression(text: str) -> sympy.Basic | None:
-    """A sympy object for a normalized LaTeX or plain-text answer, or None.
-
-    None when it does not parse, is too long, or would build a huge number. Cached: GRPO
-    batches compare many answers with one gold.
-    """
-    if not text or len(text) > MAX_PARSE_CHARS:
-        return None
-    try:
-        expr = None
-        if "\\" not in text and "{" not in text:
-            expr = _parse_plain(text)
-        if expr is None:
-            expr = latex2sympy(text)
-        if not isinstance(expr, sympy.Basic) or _too_big(expr):
-            return None
-        return _rationalize(expr)
-    except Exception:  # every parser failure means "not an expression we can judge"
-        return None
-
-
-def _close(a: sympy.Expr, b: sympy.Expr) -> bool:
-    x, y = complex(sympy.N(a, 30)), complex(sympy.N(b, 30))
-    return abs(x - y) <= RELATIVE_TOLERANCE * max(abs(x), abs(y))
-
-
-def _equivalent(a: sympy.Basic, b: sympy.Basic) -> bool:
+def _expr_equal(a: Any, b: Any, rel_tol: float) -> bool:
     if a == b:
         return True
     if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)):
-        return False  # sets, relations, ...: structural equality only, for now
-    if a.is_number and b.is_number and not (a.is_Rational and b.is_Rational):
-        return _close(a, b)
+        return False
+    if a.is_number and b.is_number:
+        if a.is_Rational and b.is_Rational:
+            return _numbers_equal(Fraction(str(a)), Fraction(str(b)), rel_tol)
+        if a.has(sympy.oo, -sympy.oo, sympy.zoo) or b.has(sympy.oo, -sympy.oo, sympy.zoo):
+            return False
+        try:
+            return _close(complex(sympy.N(a, 30)), complex(sympy.N(b, 30)), rel_tol)
+        except (TypeError, ValueError, OverflowError):
+            return False
+    at_points = _at_points(a, b, rel_tol)
+    if at_points is False:
+        return False
+    if at_points and a.free_symbols == b.free_symbols:
+        return True
+    # Agreement at points between sides with different variables ("1" vs x^(2^-60), flat to
+    # 18 digits) is not proof: only simplification may say equal.
     if sympy.count_ops(a) + sympy.count_ops(b) > MAX_SIMPLIFY_OPS:
         return False
     if sympy.simplify(a - b) == 0:
@@ -184,30 +113,279 @@ def _equivalent(a: sympy.Basic, b: sympy.Basic) -> bool:
     return bool(a.equals(b))
 
 
-def compare(gold: str, answer: str) -> tuple[bool, str]:
+def _variants(answer: Answer) -> list[Any]:
+    """The values a scalar may mean: as written, and read through its ``%``/``°`` mark."""
+    value = answer.value
+    if answer.marker == "%":
+        scaled = value / 100 if isinstance(value, Fraction) else value / sympy.Integer(100)
+        return [value, scaled]
+    if answer.marker == "°":
+        return [value, to_sympy(answer) * sympy.pi / 180]
+    return [value]
+
+
+def _scalars(gold: Answer, answer: Answer, rel_tol: float) -> Result:
+    exact = isinstance(gold.value, Fraction) and isinstance(answer.value, Fraction)
+    for g in _variants(gold):
+        for a in _variants(answer):
+            if isinstance(g, Fraction) and isinstance(a, Fraction):
+                if _numbers_equal(g, a, rel_tol):
+                    return True, "numeric"
+                continue
+            g_expr = sympy.Rational(g.numerator, g.denominator) if isinstance(g, Fraction) else g
+            a_expr = sympy.Rational(a.numerator, a.denominator) if isinstance(a, Fraction) else a
+            if _expr_equal(g_expr, a_expr, rel_tol):
+                return True, "symbolic"
+    return False, "numeric" if exact else "symbolic"
+
+
+def _matched(
+    golds: Sequence[Answer], answers: Sequence[Answer], rel_tol: float, ordered: bool
+) -> bool:
+    if len(golds) != len(answers):
+        return False
+    if ordered:
+        return all(_compare(g, a, rel_tol)[0] for g, a in zip(golds, answers, strict=False))
+    left = list(answers)
+    for g in golds:  # greedy is exact here: equivalence of answers is transitive
+        for i, a in enumerate(left):
+            if _compare(g, a, rel_tol)[0]:
+                del left[i]
+                break
+        else:
+            return False
+    return True
+
+
+def _is_symbol(answer: Answer) -> bool:
+    return answer.kind == "scalar" and isinstance(answer.value, sympy.Symbol)
+
+
+def _equation_side(equation: Answer) -> Answer | None:
+    """The value side of ``x = 2`` or ``2 = x``: the side that is not a lone variable."""
+    lhs, rhs = equation.value
+    if _is_symbol(lhs):
+        return rhs  # type: ignore[no-any-return]
+    if _is_symbol(rhs):
+        return lhs  # type: ignore[no-any-return]
+    return None
+
+
+def _moved(equation: Answer) -> Any:
+    lhs, rhs = equation.value
+    if lhs.kind != "scalar" or rhs.kind != "scalar":
+        return None
+    return to_sympy(lhs) - to_sympy(rhs)
+
+
+def _proportional(a: Any, b: Any, rel_tol: float, positive: bool = False) -> bool:
+    """Whether ``a == k * b`` for a constant ``k != 0`` (``k > 0`` when ``positive``)."""
+    if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)):
+        return False
+    ratios = []
+    symbols = sorted(a.free_symbols | b.free_symbols, key=str)
+    for sample in _SAMPLES:
+        subs = dict(zip(symbols, sample, strict=False))
+        try:
+            x, y = complex(a.evalf(20, subs=subs)), complex(b.evalf(20, subs=subs))
+        except (TypeError, ValueError, OverflowError, ZeroDivisionError):
+            continue
+        if abs(y) < _ABS_TOL or abs(x) < _ABS_TOL:
+            continue
+        ratios.append(x / y)
+    if len(ratios) < 2 or not all(_close(r, ratios[0], max(rel_tol, 1e-10)) for r in ratios):
+        return False
+    k = ratios[0]
+    return not positive or (abs(k.imag) < _ABS_TOL and k.real > 0)
+
+
+def _equations(gold: Answer, answer: Answer, rel_tol: float) -> Result:
+    for side in (0, 1):  # "x = 2" vs "x = 4/2": the same variable alone on the same side
+        g_var, a_var = gold.value[side], answer.value[side]
+        if _is_symbol(g_var) and _is_symbol(a_var) and g_var.value == a_var.value:
+            return _compare(gold.value[1 - side], answer.value[1 - side], rel_tol)[0], "equation"
+    g_moved, a_moved = _moved(gold), _moved(answer)
+    if g_moved is None or a_moved is None:
+        return False, "equation"
+    return _proportional(g_moved, a_moved, rel_tol), "equation"
+
+
+def _as_set(answer: Answer) -> Any:
+    """The set of reals an interval, open pair or one-variable inequality describes."""
+    if answer.kind == "relation":
+        symbols = answer.value.free_symbols
+        if len(symbols) != 1:
+            return None
+        try:
+            return answer.value.as_set()
+        except Exception:  # sympy cannot solve it: not comparable as a set
+            return None
+    pieces: Sequence[Piece]
+    if answer.kind == "interval":
+        pieces = answer.value
+    elif answer.kind == "tuple" and answer.brackets == "()" and len(answer.items) == 2:
+        lo, hi = answer.items
+        if lo.kind != "scalar" or hi.kind != "scalar":
+            return None
+        pieces = (Piece(lo, hi, True, True),)
+    else:
+        return None
+    try:
+        return sympy.Union(
+            *(
+                sympy.Interval(to_sympy(p.lo), to_sympy(p.hi), p.left_open, p.right_open)
+                for p in pieces
+            )
+        )
+    except Exception:  # symbolic or reversed ends: not a set sympy can build
+        return None
+
+
+def _pieces_equal(gold: Answer, answer: Answer, rel_tol: float) -> bool:
+    if gold.kind != "interval" or answer.kind != "interval":
+        return False
+    if len(gold.value) != len(answer.value):
+        return False
+    for g, a in zip(gold.value, answer.value, strict=False):
+        if (g.left_open, g.right_open) != (a.left_open, a.right_open):
+            return False
+        if not (_compare(g.lo, a.lo, rel_tol)[0] and _compare(g.hi, a.hi, rel_tol)[0]):
+            return False
+    return True
+
+
+def _intervals(gold: Answer, answer: Answer, rel_tol: float) -> Result:
+    rule = "inequality" if "relation" in (gold.kind, answer.kind) else "interval"
+    if _pieces_equal(gold, answer, rel_tol):
+        return True, rule
+    g_set, a_set = _as_set(gold), _as_set(answer)
+    if g_set is None or a_set is None:
+        return False, rule
+    try:
+        return bool(g_set == a_set or g_set.symmetric_difference(a_set) == sympy.EmptySet), rule
+    except Exception:  # undecidable symbolic ends
+        return False, rule
+
+
+def _relations(gold: Answer, answer: Answer, rel_tol: float) -> Result:
+    g, a = gold.value, answer.value
+    if isinstance(g, sympy.core.relational.Relational) and isinstance(
+        a, sympy.core.relational.Relational
+    ):
+        g_canon, a_canon = g.canonical, a.canonical
+        if type(g_canon) is type(a_canon):
+            g_moved, a_moved = g_canon.lhs - g_canon.rhs, a_canon.lhs - a_canon.rhs
+            positive = not isinstance(g_canon, (sympy.Eq, sympy.Ne))
+            if _proportional(g_moved, a_moved, rel_tol, positive=positive):
+                return True, "inequality"
+    return _intervals(gold, answer, rel_tol)
+
+
+def _matrix_entries(answer: Answer) -> list[Answer] | None:
+    if answer.kind == "tuple":
+        return list(answer.items)
+    if answer.kind == "matrix" and 1 in answer.value.shape:
+        return [Answer(str(e), "scalar", e) for e in answer.value]
+    return None
+
+
+def _matrices(gold: Answer, answer: Answer, rel_tol: float) -> Result:
+    if gold.kind == "matrix" and answer.kind == "matrix":
+        g, a = gold.value, answer.value
+        if g.shape != a.shape:
+            return False, "matrix"
+        return all(_expr_equal(x, y, rel_tol) for x, y in zip(g, a, strict=False)), "matrix"
+    g_entries, a_entries = _matrix_entries(gold), _matrix_entries(answer)
+    if g_entries is None or a_entries is None:
+        return False, "matrix"
+    return _matched(g_entries, a_entries, rel_tol, ordered=True), "matrix"
+
+
+def _collections(gold: Answer, answer: Answer, rel_tol: float) -> Result:
+    kinds = {gold.kind, answer.kind}
+    if "tuple" in kinds:
+        if gold.kind == "set" or answer.kind == "set":
+            return False, "set"  # a point is not a set of numbers
+        return _matched(gold.items, answer.items, rel_tol, ordered=True), "tuple"
+    return _matched(gold.items, answer.items, rel_tol, ordered=False), "set"
+
+
+_COLLECTIONS = frozenset({"set", "tuple", "list"})
+_SETS = frozenset({"interval", "relation"})
+
+
+def _compare(gold: Answer, answer: Answer, rel_tol: float) -> Result:
+    if string_key(gold.text) == string_key(answer.text) and gold.marker == answer.marker:
+        return True, "string"
+    g, a = gold.kind, answer.kind
+    rule: Callable[[Answer, Answer, float], Result] | None = None
+    if g == "choice" or a == "choice":
+        equal = g == a and gold.value == answer.value
+        return equal, "choice"
+    if g == "text" or a == "text":
+        return string_key(gold.text).lower() == string_key(answer.text).lower(), "string"
+    if g == a == "scalar":
+        rule = _scalars
+    elif g == a == "equation":
+        rule = _equations
+    elif "equation" in (g, a) and "scalar" in (g, a):
+        equation, value = (gold, answer) if g == "equation" else (answer, gold)
+        side = _equation_side(equation)
+        if side is None:
+            return False, "equation"
+        return _compare(side, value, rel_tol)[0], "equation"
+    elif "matrix" in (g, a):
+        rule = _matrices
+    elif g == a == "relation":
+        rule = _relations
+    elif g in _SETS or a in _SETS:
+        rule = _intervals
+    elif g in _COLLECTIONS and a in _COLLECTIONS:
+        rule = _collections
+    elif g in _COLLECTIONS and len(gold.items) == 1:  # "\{2\}" vs "2"
+        return _compare(gold.items[0], answer, rel_tol)[0], "set"
+    elif a in _COLLECTIONS and len(answer.items) == 1:
+        return _compare(gold, answer.items[0], rel_tol)[0], "set"
+    elif g in _COLLECTIONS or a in _COLLECTIONS:
+        return False, "set"
+    if rule is None:
+        return False, "structure"
+    return rule(gold, answer, rel_tol)
+
+
+def compare_parsed(gold: Answer, answer: Answer, *, rel_tol: float = DEFAULT_REL_TOL) -> Result:
+    """Whether ``answer`` is equivalent to ``gold`` (both parsed), and the rule that decided.
+
+    Never raises: sympy failures mean "not equivalent".
+    """
+    try:
+        return _compare(gold, answer, rel_tol)
+    except Exception:  # sympy raises many types on odd input; none of them means "equal"
+        return False, "symbolic"
+
+
+@lru_cache(maxsize=16384)
+def compare_cached(gold: Answer, answer: Answer, rel_tol: float) -> Result:
+    """``compare_parsed``, remembered: in a GRPO group the same answer comes back often."""
+    return compare_parsed(gold, answer, rel_tol=rel_tol)
+
+
+def compare(gold: str, answer: str, *, rel_tol: float = DEFAULT_REL_TOL) -> Result:
     """Whether ``answer`` is equivalent to ``gold``, and the rule that decided.
 
-    The rule is ``"string"``, ``"numeric"`` or ``"symbolic"``: the last rule tried.
+    Both are answer strings (LaTeX or plain text), not completions.
 
     Examples:
         >>> compare("0.5", r"\\frac{1}{2}")
         (True, 'numeric')
         >>> compare("2(x+1)", "2x+2")
         (True, 'symbolic')
+        >>> compare(r"\\{3, 2\\}", "2, 3")
+        (True, 'set')
     """
     gold_text, answer_text = normalize(gold), normalize(answer)
     if not gold_text or not answer_text:
         return False, "string"
     if string_key(gold_text) == string_key(answer_text):
         return True, "string"
-    gold_number, answer_number = as_number(gold_text), as_number(answer_text)
-    if gold_number is not None and answer_number is not None:
-        return gold_number == answer_number, "numeric"
-    gold_expr = as_expression(gold_text)
-    answer_expr = as_expression(answer_text) if gold_expr is not None else None
-    if gold_expr is None or answer_expr is None:
-        return False, "string"
-    try:
-        return _equivalent(gold_expr, answer_expr), "symbolic"
-    except Exception:  # sympy raises many types on odd input; none of them means "equal"
-        return False, "symbolic"
+    return compare_cached(parse_answer(gold_text), parse_answer(answer_text), rel_tol)

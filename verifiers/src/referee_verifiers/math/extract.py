@@ -1,59 +1,143 @@
-"""From a completion to its final answer (normalized text), or None when it has none.
+"""From a completion to its final answer (normalized text), or none when it has none.
 
-Order of preference:
+Policy ``strict``: only the last ``\\boxed{...}`` / ``\\fbox{...}`` counts. Policy ``lenient``
+(the default), in order of preference:
 
 1. The last ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces kept; ``\\boxed 5`` too). When
    the completion boxes anything, only boxes count: an empty or unterminated last box
    is no answer, not a cue to guess from the prose.
-2. GSM8K's ``#### 42`` line.
-3. The whole completion, when it is short and has no prose (``0.5``, ``$\\dfrac{3}{4}$``).
-4. What follows "the answer is" / "answer:" on its line.
-5. The last number in the completion.
+2. The whole completion, when it is short and has no prose (``0.5``, ``$[2, 5)$``).
+3. GSM8K's ``#### 42`` line.
+4. What follows "the final answer is" / "answer:" on its line.
+5. A multiple-choice letter, when the gold is one (``(C)``, "option C").
+6. The last ``**bold**`` value of the last paragraph.
+7. The last number in the completion.
 
-Fallbacks 2, 4 and 5 read only the last ``TAIL_CHARS`` characters, so a huge completion
-costs about as much as a short one.
+Hedging: the final answer is the last *group* of boxes, boxes separated only by
+punctuation, "and", "or" or a hedge word ("alternatively", "or maybe"). A group of
+several different answers is returned whole in ``Extraction.parts``; ``grade`` scores it as
+a list of answers, so it can match a gold with as many answers and never a single one.
+
+Fallbacks 3 to 7 read only the last ``TAIL_CHARS`` characters and a box longer than
+``MAX_ANSWER_CHARS`` is not read, so a huge completion costs about as much as a short one.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Literal
 
-from referee_verifiers.math._normalize import normalize, strip_math_delimiters
+from referee_verifiers.math._normalize import normalize, string_key, strip_math_delimiters
+
+Policy = Literal["lenient", "strict"]
 
 # Fallbacks read only the end of a completion.
 TAIL_CHARS = 4096
 # A completion this short, with no prose in it, is taken to be the answer itself.
-BARE_ANSWER_CHARS = 80
+BARE_ANSWER_CHARS = 120
 # "The answer is X" captures at most this much of X.
-STATED_ANSWER_CHARS = 120
+STATED_ANSWER_CHARS = 160
+# A boxed answer longer than this is not an answer anyone wrote on purpose.
+MAX_ANSWER_CHARS = 2000
+# Only this many of the last boxes are considered for the final answer group.
+MAX_GROUP_BOXES = 8
 
 _BOXED = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])\s*")
 _UNBRACED_TOKEN = re.compile(r"[^\s$]+")
+# What may separate two boxes of one answer group: "\boxed{1}, \boxed{2}", "... or \boxed{2}".
+_JOINER = re.compile(
+    r"[\s,;.:$()\\]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad)[\s,;.:$()\\]*)?",
+    re.IGNORECASE,
+)
+# Words that turn two boxes a sentence apart into one hedged answer.
+_HEDGE = re.compile(
+    r"\b(?:alternatively|or maybe|or possibly|or perhaps|could also be|might also be|"
+    r"another possible|either)\b",
+    re.IGNORECASE,
+)
+HEDGE_GAP_CHARS = 200
 _GSM8K = re.compile(r"^\s*####\s*(.+?)\s*$", re.MULTILINE)
 _ANSWER_IS = re.compile(
-    r"answer\s*(?:is|:|=)\s*:?\s*(\$[^$\n]{1,120}\$|[^\n]{1,120}?)\s*(?:\.\s|\.?\s*$)",
+    r"answer\s*(?:is|:|=)\s*:?\s*(\$[^$\n]{1,160}\$|[^\n]{1,160}?)\s*(?:\.\s|\.?\s*$)",
     re.IGNORECASE | re.MULTILINE,
 )
+_CHOICE = re.compile(
+    r"(?i:answer|option|choice)\s*(?:is|:)?\s*(?:\*\*)?\(?\s*([A-J])\s*\)?(?![A-Za-z])"
+    r"|\(([A-J])\)|\*\*([A-J])\*\*",
+)
+_BOLD = re.compile(r"\*\*([^*\n]{1,80})\*\*")
 _NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?")
 # Words of three letters or more that are not a LaTeX command nor a math function: prose.
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
-_MATH_WORDS = frozenset({"sqrt", "sin", "cos", "tan", "log", "exp", "frac", "cot", "sec", "csc"})
+_MATH_WORDS = frozenset(
+    {"sqrt", "sin", "cos", "tan", "log", "exp", "frac", "cot", "sec", "csc", "infty", "cup"}
+    | {"and", "matrix", "pmatrix", "bmatrix", "vmatrix", "array"}
+)
+_LABEL = re.compile(r"^\s*(?:final\s+)?answer\s*:\s*", re.IGNORECASE)
 
 
-def _braced(text: str, start: int) -> str | None:
-    """The content of the brace group opening at ``text[start]``; None if unterminated."""
+@dataclass(frozen=True)
+class Extraction:
+    """What a completion answers.
+
+    ``parts`` holds the normalized final answer, or several when the completion ends with
+    a group of different boxed answers; empty when there is no answer. ``source`` names
+    where it was found (``boxed``, ``bare``, ``gsm8k``, ``stated``, ``choice``, ``bold``,
+    ``last_number``; ``none`` when nothing was).
+    """
+
+    parts: tuple[str, ...]
+    source: str
+
+    @property
+    def answer(self) -> str | None:
+        """The answer as one string (several parts joined by ``", "``), or None."""
+        return ", ".join(self.parts) if self.parts else None
+
+
+_NONE = Extraction((), "none")
+
+
+def _braced(text: str, start: int) -> tuple[str, int] | None:
+    """The brace group opening at ``text[start]`` and the index after it; None if open."""
     depth = 0
-    for i in range(start, len(text)):
+    i = start
+    end = min(len(text), start + MAX_ANSWER_CHARS)
+    while i < end:
         char = text[i]
         if char == "\\":  # an escaped brace, \{ or \}, does not nest
+            i += 2
             continue
-        if char == "{" and (i == 0 or text[i - 1] != "\\"):
+        if char == "{":
             depth += 1
-        elif char == "}" and text[i - 1] != "\\":
+        elif char == "}":
             depth -= 1
             if depth == 0:
-                return text[start + 1 : i]
+                return text[start + 1 : i], i + 1
+        i += 1
     return None
+
+
+def _boxes(text: str) -> list[tuple[int, int, str | None]]:
+    """The last boxes as (start, end, raw content); content None when empty or cut off."""
+    matches = list(_BOXED.finditer(text))[-MAX_GROUP_BOXES:]
+    boxes: list[tuple[int, int, str | None]] = []
+    for match in matches:
+        if boxes and match.start() < boxes[-1][1]:
+            continue  # a box inside a box: the outer one is the answer
+        end = match.end()
+        if end < len(text) and text[end] == "{":
+            group = _braced(text, end)
+            if group is None:
+                boxes.append((match.start(), len(text), None))
+            else:
+                boxes.append((match.start(), group[1], group[0].strip() or None))
+        else:
+            token = _UNBRACED_TOKEN.match(text, end)
+            content = token.group(0) if token else None
+            boxes.append((match.start(), token.end() if token else end, content))
+    return boxes
 
 
 def last_boxed(text: str) -> str | None:
@@ -61,14 +145,41 @@ def last_boxed(text: str) -> str | None:
 
     None when the text has no box at all.
     """
-    matches = list(_BOXED.finditer(text))
-    if not matches:
+    boxes = _boxes(text)
+    if not boxes:
         return None
-    end = matches[-1].end()
-    if end < len(text) and text[end] == "{":
-        return _braced(text, end) or ""
-    token = _UNBRACED_TOKEN.match(text, end)
-    return token.group(0) if token else ""
+    return boxes[-1][2] or ""
+
+
+def _unbox(content: str) -> str:
+    """``\\boxed{\\boxed{12}}`` is ``12``."""
+    inner = last_boxed(content)
+    return inner if inner and content.lstrip().startswith(("\\boxed", "\\fbox")) else content
+
+
+def _boxed_group(text: str) -> Extraction | None:
+    boxes = _boxes(text)
+    if not boxes:
+        return None
+    last = boxes[-1][2]
+    if last is None:
+        return _NONE
+    parts = [normalize(_unbox(last))]
+    keys = {string_key(parts[0])}
+    pairs = zip(reversed(boxes[:-1]), reversed(boxes[1:]), strict=True)
+    for (_, end, content), (start, _, _) in pairs:
+        gap = text[end:start]
+        joined = _JOINER.fullmatch(gap) is not None
+        if not joined and not (len(gap) <= HEDGE_GAP_CHARS and _HEDGE.search(gap)):
+            break
+        if content is None:
+            continue
+        answer = normalize(_unbox(content))
+        if answer and string_key(answer) not in keys:
+            keys.add(string_key(answer))
+            parts.insert(0, answer)
+    parts = [p for p in parts if p]
+    return Extraction(tuple(parts), "boxed") if parts else _NONE
 
 
 def _looks_bare(text: str) -> bool:
@@ -77,8 +188,62 @@ def _looks_bare(text: str) -> bool:
     return all(word.lower() in _MATH_WORDS for word in _WORD.findall(text))
 
 
-def extract_answer(completion: str) -> str | None:
+def _single(answer: str, source: str) -> Extraction:
+    return Extraction((answer,), source) if answer else _NONE
+
+
+def extract(completion: str, *, policy: Policy = "lenient", choice: bool = False) -> Extraction:
+    """Find the final answer of ``completion``.
+
+    Args:
+        completion: the model's text.
+        policy: ``"strict"`` reads boxes only; ``"lenient"`` also the fallbacks above.
+        choice: the gold is a multiple-choice letter, so letters like ``(C)`` are answers.
+
+    Examples:
+        >>> extract(r"so \\boxed{1} or \\boxed{2}").parts
+        ('1', '2')
+        >>> extract("The answer is 7.").answer
+        '7'
+    """
+    boxed = _boxed_group(completion)
+    if boxed is not None:
+        return boxed
+    if policy == "strict":
+        return _NONE
+    text = completion.strip()
+    if not text:
+        return _NONE
+    tail = text[-TAIL_CHARS:]
+    # An explicit GSM8K marker wins even when the whole completion is just "#### 72".
+    hashes = _GSM8K.findall(tail)
+    if hashes:
+        return _single(normalize(hashes[-1]), "gsm8k")
+    if _looks_bare(text):
+        return _single(normalize(_LABEL.sub("", text)), "bare")
+    stated = _ANSWER_IS.findall(tail)
+    if stated:
+        answer = normalize(strip_math_delimiters(stated[-1].strip("*").strip()))
+        if answer:
+            return _single(answer, "stated")
+    if choice:
+        letters = [next(g for g in m.groups() if g) for m in _CHOICE.finditer(tail)]
+        if letters:
+            return _single(letters[-1], "choice")
+    last_paragraph = tail.rsplit("\n\n", 1)[-1]
+    bold = [b for b in _BOLD.findall(last_paragraph) if any(c.isdigit() for c in b)]
+    if bold:
+        answer = normalize(_LABEL.sub("", bold[-1]))
+        if answer:
+            return _single(answer, "bold")
+    numbers = _NUMBER.findall(tail)
+    return _single(normalize(numbers[-1]), "last_number") if numbers else _NONE
+
+
+def extract_answer(completion: str, *, policy: Policy = "lenient") -> str | None:
     """The completion's final answer, normalized; None when there is none.
+
+    Several different answers in the final group of boxes come back joined by ``", "``.
 
     Examples:
         >>> extract_answer(r"so it is \\boxed{\\frac{1}{2}}.")
@@ -88,22 +253,4 @@ def extract_answer(completion: str) -> str | None:
         >>> extract_answer(r"\\boxed{}") is None
         True
     """
-    boxed = last_boxed(completion)
-    if boxed is not None:
-        return normalize(boxed) or None
-    text = completion.strip()
-    if not text:
-        return None
-    tail = text[-TAIL_CHARS:]
-    hashes = _GSM8K.findall(tail)
-    if hashes:
-        return normalize(hashes[-1]) or None
-    if _looks_bare(text):
-        return normalize(text) or None
-    stated = _ANSWER_IS.findall(tail)
-    if stated:
-        answer = normalize(strip_math_delimiters(stated[-1]))
-        if answer:
-            return answer
-    numbers = _NUMBER.findall(tail)
-    return normalize(numbers[-1]) if numbers else None
+    return extract(completion, policy=policy).answer

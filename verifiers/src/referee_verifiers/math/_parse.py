@@ -1,0 +1,419 @@
+"""From a normalized answer string to a structured ``Answer``; used by ``compare``.
+
+Structure (sets, tuples, intervals, unions, equations, several answers) is recognised
+here by splitting at top-level delimiters; every scalar inside goes to a real parser:
+plain numbers to ``fractions.Fraction`` (no sympy at all, the cheap path), LaTeX to
+``latex2sympy2_extended``, plain text (``x**2 + 1``) to a restricted sympy ``parse_expr``.
+Relations (``x \\le 3``, ``1 < x < 3``) and matrices go to ``latex2sympy2_extended`` whole.
+
+Nothing here raises on bad input: what does not parse is an ``Answer`` of kind ``text``,
+compared as a string. sympy's cost is bounded by guards against huge numbers, but not in
+general: grade untrusted input through ``IsolatedPool``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any, Literal
+
+import sympy  # type: ignore[import-untyped]
+from latex2sympy2_extended import latex2sympy  # type: ignore[import-untyped]
+from sympy.parsing.sympy_parser import (  # type: ignore[import-untyped]
+    convert_xor,
+    implicit_multiplication_application,
+    parse_expr,
+    standard_transformations,
+)
+
+from referee_verifiers.math._normalize import string_key
+
+Kind = Literal[
+    "scalar", "equation", "relation", "set", "tuple", "list", "interval", "matrix", "choice", "text"
+]
+
+# Answers longer than this are compared as strings only: parsing cost grows too fast.
+MAX_PARSE_CHARS = 500
+# A set, tuple or list with more elements than this is compared as a string.
+MAX_ELEMENTS = 64
+# A power whose value would have more decimal digits than this is refused.
+MAX_POWER_DIGITS = 10_000
+# A factorial of more than this is refused (10_000! has 35_660 digits).
+MAX_FACTORIAL = 2_000
+# Scientific notation beyond this exponent is not read as an exact number.
+MAX_DECIMAL_EXPONENT = 400
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One interval of an interval or union: ``lo``/``hi`` are scalar answers."""
+
+    lo: Answer
+    hi: Answer
+    left_open: bool
+    right_open: bool
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A parsed answer.
+
+    ``value`` by kind: ``scalar`` a ``Fraction`` (plain numbers) or a sympy expression;
+    ``equation`` a (lhs, rhs) pair of scalar answers; ``relation`` a sympy relational;
+    ``interval`` a tuple of ``Piece``; ``matrix`` a sympy matrix; ``choice`` the letter;
+    otherwise None. ``items`` holds the elements of ``set``, ``tuple`` and ``list``.
+    ``marker`` is ``%`` or ``°`` when the answer carried one.
+    """
+
+    text: str
+    kind: Kind
+    value: Any = None
+    items: tuple[Answer, ...] = ()
+    marker: str = ""
+    brackets: str = field(default="", compare=False)
+
+
+# --- scalars -------------------------------------------------------------------------
+
+_DECIMAL = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE]([-+]?\d+))?")
+_TIMES_TEN = re.compile(
+    r"([-+]?(?:\d+\.?\d*|\.\d+))(?:\\times|\\cdot|\*|x)10\^(?:\{([-+]?\d+)\}|([-+]?\d))"
+)
+_FRACTION = re.compile(r"([-+]?)\(?([-+]?\d+)\)?/\(?([-+]?\d+)\)?")
+_LATEX_FRACTION = re.compile(r"([-+]?)\\frac\{([-+]?\d+)\}\{([-+]?\d+)\}")
+_MIXED = re.compile(r"([-+]?)(\d+)(?:\\frac\{(\d+)\}\{(\d+)\}| (\d+)/(\d+))")
+
+# Plain text goes to sympy's parse_expr, which evaluates Python. So: only these characters,
+# no "__", no attribute access, and an evaluation namespace without builtins, where every
+# unknown name becomes a Symbol.
+_PLAIN_CHARS = re.compile(r"[0-9A-Za-z_+\-*/^().\s]*")
+_ATTRIBUTE = re.compile(r"\.\s*[A-Za-z_]")
+_PARSE_GLOBALS: dict[str, Any] = {
+    "__builtins__": {},
+    "Integer": sympy.Integer,
+    "Float": sympy.Float,
+    "Rational": sympy.Rational,
+    "Symbol": sympy.Symbol,
+    "Function": sympy.Function,
+    "Mul": sympy.Mul,
+    "Add": sympy.Add,
+    "Pow": sympy.Pow,
+    "sqrt": sympy.sqrt,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "log": sympy.log,
+    "ln": sympy.log,
+    "exp": sympy.exp,
+    "pi": sympy.pi,
+    "e": sympy.E,
+    "oo": sympy.oo,
+}
+_TRANSFORMS = (*standard_transformations, implicit_multiplication_application, convert_xor)
+_IMAGINARY = sympy.Symbol("i")
+
+
+def as_number(text: str) -> Fraction | None:
+    """An exact value for a plain number, fraction or mixed number, else None.
+
+    Examples:
+        >>> as_number(r"-\\frac{3}{4}")
+        Fraction(-3, 4)
+        >>> as_number(r"2\\frac{1}{2}")
+        Fraction(5, 2)
+        >>> as_number("x") is None
+        True
+    """
+    s = string_key(text) if " " not in text.strip() else text.strip()
+    if " " in s and not _MIXED.fullmatch(s):
+        s = string_key(s)
+    decimal = _DECIMAL.fullmatch(s)
+    if decimal:
+        exponent = decimal.group(1)
+        if exponent is not None and abs(int(exponent)) > MAX_DECIMAL_EXPONENT:
+            return None
+        return Fraction(s)
+    times_ten = _TIMES_TEN.fullmatch(s)
+    if times_ten:
+        exponent_text = times_ten.group(2) or times_ten.group(3)
+        if abs(int(exponent_text)) > MAX_DECIMAL_EXPONENT:
+            return None
+        return Fraction(times_ten.group(1)) * Fraction(10) ** int(exponent_text)
+    mixed = _MIXED.fullmatch(s)
+    if mixed:
+        num, den = int(mixed.group(3) or mixed.group(5)), int(mixed.group(4) or mixed.group(6))
+        if den == 0 or num >= den:  # "2 5/3" is not how anyone writes a mixed number
+            return None
+        value = int(mixed.group(2)) + Fraction(num, den)
+        return -value if mixed.group(1) == "-" else value
+    for pattern in (_FRACTION, _LATEX_FRACTION):
+        match = pattern.fullmatch(s)
+        if match and int(match.group(3)) != 0:
+            value = Fraction(int(match.group(2)), int(match.group(3)))
+            return -value if match.group(1) == "-" else value
+    return None
+
+
+def _parse_plain(text: str) -> Any:
+    if not _PLAIN_CHARS.fullmatch(text) or "__" in text or _ATTRIBUTE.search(text):
+        return None
+    return parse_expr(
+        text,
+        local_dict={},
+        global_dict=dict(_PARSE_GLOBALS),
+        transformations=_TRANSFORMS,
+        evaluate=False,
+    )
+
+
+def too_big(expr: Any) -> bool:
+    """Whether evaluating ``expr`` would build an astronomically large number."""
+    for node in sympy.preorder_traversal(expr):
+        if isinstance(node, sympy.Pow) and node.base.is_number and node.exp.is_number:
+            if node.exp.has(sympy.Pow) and not node.exp.is_Rational:
+                inner = node.exp
+                if too_big(inner):
+                    return True
+            try:
+                base = abs(complex(sympy.N(node.base, 15)))
+                exponent = abs(complex(sympy.N(node.exp, 15)))
+            except (OverflowError, TypeError, ValueError):
+                return True
+            if base > 1 and exponent * math.log10(base) > MAX_POWER_DIGITS:
+                return True
+        if isinstance(node, sympy.factorial) and node.args[0].is_number:
+            try:
+                if abs(complex(sympy.N(node.args[0], 15))) > MAX_FACTORIAL:
+                    return True
+            except (OverflowError, TypeError, ValueError):
+                return True
+    return False
+
+
+def _rationalize(expr: Any) -> Any:
+    """Read every decimal as the exact rational it spells: ``0.5`` -> ``1/2``."""
+    floats = expr.atoms(sympy.Float)
+    if not floats:
+        return expr
+    return expr.xreplace({f: sympy.Rational(str(f)) for f in floats})
+
+
+@lru_cache(maxsize=4096)
+def as_expression(text: str) -> Any:
+    """A sympy object for a LaTeX or plain-text answer, or None.
+
+    None when it does not parse, is too long, or would build a huge number. Decimals are
+    exact rationals and a free ``i`` is the imaginary unit. Cached: GRPO batches repeat.
+    """
+    if not text or len(text) > MAX_PARSE_CHARS:
+        return None
+    try:
+        expr = None
+        if "\\" not in text and "{" not in text:
+            expr = _parse_plain(text)
+        if expr is None:
+            expr = latex2sympy(text)
+        if isinstance(expr, sympy.MatrixBase):
+            expr = sympy.ImmutableMatrix(expr)
+        if not isinstance(expr, sympy.Basic) or too_big(expr):
+            return None
+        if _IMAGINARY in expr.free_symbols:
+            expr = expr.xreplace({_IMAGINARY: sympy.I})
+        return _rationalize(expr)
+    except Exception:  # every parser failure means "not an expression we can judge"
+        return None
+
+
+def _scalar(text: str, marker: str = "") -> Answer:
+    number = as_number(text)
+    if number is not None:
+        return Answer(text, "scalar", number, marker=marker)
+    expr = as_expression(text)
+    if isinstance(expr, sympy.Expr):
+        return Answer(text, "scalar", expr, marker=marker)
+    return Answer(text, "text", marker=marker)
+
+
+# --- structure -----------------------------------------------------------------------
+
+_OPENERS = {"(": ")", "[": "]", "{": "}"}
+_CLOSERS = frozenset(")]}")
+# Top-level separators of several answers. Text wrappers are gone by now, so "\text{ or }"
+# reads " or ".
+_LIST_SEPARATOR = re.compile(r",|;|\s+(?:or|and)\s+")
+_RELATION = re.compile(r"\\(?:le|ge|leq|geq|lt|gt|ne|neq|leqslant|geqslant)(?![A-Za-z])|<|>")
+_EQUALS = re.compile(r"(?<![<>!\\])=")
+_CUP = re.compile(r"\\cup(?![A-Za-z])|\s+U\s+")
+_SET_WRAP = re.compile(r"^\\\{(.*)\\\}$", re.DOTALL)
+_EMPTY_SET = frozenset({"\\emptyset", "\\varnothing", "\\{\\}", "{}"})
+_CHOICE_LETTER = re.compile(r"^\(?([A-J])\)?$")
+_MATRIX = re.compile(r"^\\begin\{[pbvBV]?matrix\}")
+_REALS = frozenset({"\\mathbb{R}", "\\mathbb R", "\\R", "all real numbers", "\\mathbb{R}^1"})
+# Plain words are text answers ("Monday", "yes"), not products of one-letter variables.
+_WORDS = re.compile(r"[A-Za-z]{3,}(?: [A-Za-z]+)*|no|No")
+_MATH_NAMES = frozenset({"pi", "infty", "inf", "oo", "sqrt", "exp"})
+_ANGLE = re.compile(r"^\\langle(.*)\\rangle$", re.DOTALL)
+
+
+def _split_top(text: str, separator: re.Pattern[str]) -> list[str]:
+    """``text`` split at matches of ``separator`` outside any bracket or brace."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and text.startswith("\\begin", i):
+            depth += 1
+        elif char == "\\" and text.startswith("\\end", i):
+            depth -= 1
+        if char == "\\" and i + 1 < len(text) and text[i + 1] in "{}":
+            depth += 1 if text[i + 1] == "{" else -1
+            i += 2
+            continue
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+        elif depth == 0:
+            match = separator.match(text, i)
+            if match and match.end() > i:
+                parts.append(text[start:i])
+                start = i = match.end()
+                continue
+        i += 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts]
+
+
+def _enclosed(text: str) -> tuple[str, str, str] | None:
+    """(opening, inner, closing) when one bracket pair wraps all of ``text``."""
+    if len(text) < 2 or text[0] not in "([" or text[-1] not in ")]":
+        return None
+    depth = 0
+    for i, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return None
+    return text[0], text[1:-1], text[-1]
+
+
+def _elements(inner: str) -> tuple[Answer, ...] | None:
+    parts = _split_top(inner, re.compile(","))
+    if len(parts) > MAX_ELEMENTS or any(not p for p in parts):
+        return None
+    return tuple(parse_answer(p) for p in parts)
+
+
+def _interval(text: str) -> Answer | None:
+    """``[a, b)`` and friends, and unions of them with ``\\cup``."""
+    pieces = []
+    for part in _split_top(text, _CUP):
+        enclosed = _enclosed(part)
+        if enclosed is None:
+            return None
+        opening, inner, closing = enclosed
+        bounds = _split_top(inner, re.compile(","))
+        if len(bounds) != 2 or not all(bounds):
+            return None
+        lo, hi = _scalar(bounds[0]), _scalar(bounds[1])
+        if lo.kind != "scalar" or hi.kind != "scalar":
+            return None
+        pieces.append(Piece(lo, hi, opening == "(", closing == ")"))
+    return Answer(text, "interval", tuple(pieces))
+
+
+def _relation(text: str) -> Answer:
+    expr = as_expression(text) if len(text) <= MAX_PARSE_CHARS else None
+    if isinstance(expr, (sympy.core.relational.Relational, sympy.And)):
+        return Answer(text, "relation", expr)
+    return Answer(text, "text")
+
+
+@lru_cache(maxsize=8192)
+def parse_answer(text: str) -> Answer:
+    """Parse a normalized answer. Cached: a GRPO batch repeats golds and answers.
+
+    Examples:
+        >>> parse_answer(r"\\{1, 2\\}").kind
+        'set'
+        >>> parse_answer("[2, 5)").kind
+        'interval'
+        >>> parse_answer("x = 2").kind
+        'equation'
+    """
+    text = text.strip()
+    marker = ""
+    if text[-1:] in ("%", "°"):
+        text, marker = text[:-1].strip(), text[-1]
+    if not text or len(text) > MAX_PARSE_CHARS:
+        return Answer(text, "text", marker=marker)
+    if "\\pm" in text and text.count("\\pm") == 1:  # "x = \pm 2" is two answers
+        plus, minus = text.replace("\\pm", "+"), text.replace("\\pm", "-")
+        return Answer(text, "list", items=(parse_answer(plus), parse_answer(minus)))
+    choice = _CHOICE_LETTER.match(text)
+    if choice:
+        return Answer(text, "choice", choice.group(1))
+    if text in _EMPTY_SET:
+        return Answer(text, "set")
+    if text in _REALS:
+        high = Answer("\\infty", "scalar", sympy.oo)
+        low = Answer("-\\infty", "scalar", -sympy.oo)
+        return Answer(text, "interval", (Piece(low, high, True, True),))
+    if _WORDS.fullmatch(text) and text.lower() not in _MATH_NAMES:
+        return Answer(text, "text", marker=marker)
+    angle = _ANGLE.match(text)
+    if angle:
+        items = _elements(angle.group(1))
+        return Answer(text, "tuple", items=items) if items else Answer(text, "text")
+    if _MATRIX.match(text):
+        matrix = as_expression(text)
+        if isinstance(matrix, sympy.MatrixBase):
+            return Answer(text, "matrix", matrix)
+        return Answer(text, "text")
+    parts = _split_top(text, _LIST_SEPARATOR)
+    if len(parts) > 1:
+        if len(parts) > MAX_ELEMENTS or not all(parts):
+            return Answer(text, "text")
+        return Answer(text, "list", items=tuple(parse_answer(p) for p in parts))
+    if _split_top(text, _CUP)[1:]:
+        return _interval(text) or _relation(text)
+    set_wrap = _SET_WRAP.match(text)
+    if set_wrap:
+        inner = set_wrap.group(1).strip()
+        items = _elements(inner) if inner else ()
+        if items is None:
+            return Answer(text, "text")
+        return Answer(text, "set", items=items)
+    enclosed = _enclosed(text)
+    if enclosed is not None:
+        opening, inner, closing = enclosed
+        items = _elements(inner)
+        if items is not None and len(items) == 2 and (opening, closing) != ("(", ")"):
+            return _interval(text) or Answer(text, "text")
+        if items is not None and len(items) >= 2:
+            return Answer(text, "tuple", items=items, brackets=opening + closing)
+        if items is not None and len(items) == 1 and opening == "(":
+            return parse_answer(inner + marker)
+    sides = _split_top(text, _EQUALS)
+    if len(sides) > 1:
+        if not (sides[0] and sides[-1]):
+            return Answer(text, "text")
+        lhs, rhs = parse_answer(sides[0]), parse_answer(sides[-1] + marker)
+        return Answer(text, "equation", (lhs, rhs))
+    if _RELATION.search(text):
+        return _relation(text)
+    return _scalar(text, marker)
+
+
+def to_sympy(answer: Answer) -> Any:
+    """A scalar answer's value as a sympy expression."""
+    if isinstance(answer.value, Fraction):
+        return sympy.Rational(answer.value.numerator, answer.value.denominator)
+    return answer.value
