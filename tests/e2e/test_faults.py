@@ -168,3 +168,20 @@ def test_a_retry_after_an_api_restart_returns_the_original_results_without_rerun
     )
     assert again.json() == retry.json()
     assert again.headers["idempotent-replayed"] == "true"
+
+
+def test_sigterm_hands_unfinished_jobs_back_and_exits_cleanly(deployment: Deployment) -> None:
+    deployment.env["REFEREE_WORKER__SHUTDOWN_GRACE_S"] = "0.5"
+    leaving = deployment.add_worker()
+    deployment.api.start().wait_ready()
+    items = batch(n_code=8, n_math=0)
+    pending = post_in_background(deployment.api.url, items)
+    time.sleep(1.5)  # it holds 4 slow jobs and more are waiting
+    leaving.signal(signal.SIGTERM)
+    assert leaving.wait(within_s=15) == 0
+    assert "handing" in leaving.log()
+    # Handed back, not left to the reclaim timeout: a new worker finishes promptly.
+    started = time.monotonic()
+    deployment.add_worker()
+    assert_each_answered_once_correctly(items, pending.result())
+    assert time.monotonic() - started < 30

@@ -160,7 +160,7 @@ def test_hostile_programs_get_statuses_and_the_batch_survives(base_url: str) -> 
     results = _score(base_url, [spin, early_exit, broken, MATH], timeout_s=60)
     assert [(r["id"], r["status"]) for r in results] == [
         ("spin", "timeout"),
-        ("exit", "incorrect"),
+        ("exit", "runtime_error"),
         ("syntax", "compile_error"),
         ("m1", "correct"),
     ]
@@ -177,7 +177,7 @@ def test_verl_reward_functions_score_through_the_service(embedded: str) -> None:
     assert [(r["score"], r["status"]) for r in batch] == [
         (1.0, "correct"),
         (1.0, "correct"),
-        (0.0, "invalid_input"),
+        (1.0, "correct"),
     ]
     single = verl.compute_score("math", "\\boxed{3}", "4", base_url=embedded)
     assert (single["score"], single["status"]) == (0.0, "incorrect")

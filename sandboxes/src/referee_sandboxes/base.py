@@ -13,7 +13,7 @@ A program that misbehaves (crashes, loops, floods output) is not an exception: i
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
 
 
@@ -27,13 +27,30 @@ class SandboxUnavailable(SandboxError):
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-execution limits. Units are in the names."""
+    """Per-execution limits. Units are in the names.
+
+    ``cpu_time_s`` None means the wall limit. ``pids`` caps the program's processes and
+    threads (RLIMIT_NPROC under its own uid; the Docker backend's pids cgroup too).
+    ``cpus`` is fixed per warm container: the pool's own limits set it, not each run's.
+    """
 
     wall_time_s: float = 5.0
     memory_mb: int = 256
     pids: int = 64
     output_bytes: int = 1_000_000
     cpus: float = 1.0
+    cpu_time_s: float | None = None
+    file_size_bytes: int = 32 * 1024 * 1024
+
+    @property
+    def cpu_limit_s(self) -> float:
+        return self.wall_time_s if self.cpu_time_s is None else self.cpu_time_s
+
+
+# The compile step's limits when a spec names none: compilers need more than programs.
+COMPILE_LIMITS = Limits(
+    wall_time_s=30.0, memory_mb=1024, pids=128, output_bytes=100_000, cpu_time_s=30.0
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,7 @@ class RunSpec:
 
     ``files`` are written into the work directory first (name -> text; a checker reads the
     test's input and outputs this way) and ``args`` are passed on the command line.
+    ``compile_limits`` bound a compiled language's compile step (None: ``COMPILE_LIMITS``).
     """
 
     language: str
@@ -50,6 +68,7 @@ class RunSpec:
     limits: Limits = field(default_factory=Limits)
     files: Mapping[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()
+    compile_limits: Limits | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,8 @@ class Execution:
     ``exit_code`` is None when the program was killed (time, memory) before exiting.
     ``signal`` is the signal number that ended it, if any. Output is decoded as UTF-8 with
     replacement and truncated to the output limit; ``output_exceeded`` says it was.
+    ``timed_out`` covers the wall and the CPU-time limit. ``cpu_time_s`` and ``memory_kb``
+    (peak resident set) are the program's own usage, when the backend measured them.
     """
 
     exit_code: int | None
@@ -69,6 +90,8 @@ class Execution:
     timed_out: bool = False
     memory_exceeded: bool = False
     output_exceeded: bool = False
+    cpu_time_s: float | None = None
+    memory_kb: int | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +151,7 @@ def run_each(
     """``run_tests`` for a backend that can only ``run``: one full execution per input."""
     runs: list[Execution] = []
     for i, stdin in enumerate(stdins):
-        run = backend.run(RunSpec(spec.language, spec.source, stdin, spec.limits, spec.files))
+        run = backend.run(replace(spec, stdin=stdin))
         runs.append(run)
         if keep_going is not None and not keep_going(i, run):
             break

@@ -1,29 +1,30 @@
-"""Docker backend: each execution in a fresh, locked-down container of the sandbox image.
+"""Docker backend: a warm pool of long-lived, locked-down containers of the sandbox image.
 
-The container has no network, a read-only root, a size-capped tmpfs work dir, a non-root
-user, no capabilities, no-new-privileges, and pids/memory/CPU limits. Inside, the trusted
-runner (``sandboxes/images/python/runner.py``) runs the program as a child, kills its
-process group at the wall limit and reports one JSON envelope. The host enforces the wall
-limit too: a container that outlives it (plus a margin) is killed.
+Each container has no network, a read-only root, size-capped tmpfs work and scratch dirs,
+all capabilities dropped but CAP_SETUID, CAP_SETGID and CAP_KILL (which only the runner
+keeps: every program runs under the container's own random non-root uid with none),
+no-new-privileges, Docker's default seccomp profile, and pids/memory/CPU limits. Its PID 1
+is the trusted runner (``runner/runner.py``), which serves one execution at a time.
 
-Transport: the request (source, stdin, limits) goes in on the container's stdin through an
-attach socket, so no host file is ever mounted; the envelope comes back as the last line of
-the container's stdout. The program's own output only reaches the envelope, base64-encoded.
+Transport: one attach socket per container, opened before it starts, carries request lines
+to the runner's stdin and its report lines back on stdout (Docker's multiplexed stream
+format: an 8-byte header per frame). No host file is mounted. Closing the socket closes
+the runner's stdin, so a container whose host process died exits and removes itself.
 
-A container per execution costs about 0.17 s here; the warm pool that removes that cost
-is a separate piece of work. Docker's exception types never leave this module.
+The per-run limits (memory, pids, CPU time, output) are the runner's rlimits; the
+container's cgroup limits, set once from ``limits``/``compile_limits``, are the backstop
+for everything the program starts together. Docker's exception types never leave here.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
-import json
+import select
 import socket
+import struct
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import docker
@@ -31,62 +32,82 @@ import docker.errors
 import docker.types
 import requests.exceptions
 
-from referee_sandboxes.base import (
-    Execution,
-    KeepGoing,
-    RunSpec,
-    SandboxError,
-    SandboxUnavailable,
-    TestRuns,
-    run_each,
+from referee_sandboxes.base import COMPILE_LIMITS, Limits, SandboxError, SandboxUnavailable
+from referee_sandboxes.pool import (
+    HOST_MARGIN_S,
+    RECYCLE_AFTER,
+    START_TIMEOUT_S,
+    PooledBackend,
+    decode_report,
+    sandbox_uid,
 )
+from referee_sandboxes.pool import encode_request as _encode
 
-# Host-side slack over the wall limit: container start and runner start-up under load.
-HOST_MARGIN_S = 10.0
-# The work dir's tmpfs: programs may write scratch files, never more than this.
-WORK_TMPFS = "size=64m,uid=10001,gid=10001,mode=0700"
-TMP_TMPFS = "size=16m,mode=1777"
-SANDBOX_USER = "10001:10001"
-SIGKILL = 9
-# What a killed-by-SIGKILL exit looks like from outside: 128 + 9.
-EXIT_SIGKILL = 128 + SIGKILL
+DEFAULT_IMAGE = "referee-sandbox:latest"
 # Every container this backend makes carries this label, so leftovers can be found.
 LABEL = "referee.sandbox"
+# The runner's own memory (Python, its buffers) on top of what programs may use.
+RUNNER_MEMORY_MB = 64
+# Tmpfs sizes count against the container's memory limit.
+WORK_TMPFS_MB = 64
+TMP_TMPFS_MB = 64
+# Docker's attach stream: 1-byte stream id, 3 zero bytes, 4-byte big-endian length.
+_FRAME = struct.Struct(">BxxxI")
+_STDOUT, _STDERR = 1, 2
+# Runner stderr kept for diagnostics.
+_DIAGNOSTICS_BYTES = 4096
 
 
 def _default_client() -> docker.DockerClient:
     return docker.from_env(timeout=60)
 
 
-class DockerBackend:
-    """Runs programs in containers of ``image`` through the local Docker engine.
+class DockerBackend(PooledBackend):
+    """Runs programs in a warm pool of containers of ``image`` on the local Docker engine.
 
-    Thread-safe: ``run`` may be called from several threads at once.
+    Thread-safe: ``run`` and ``run_tests`` may be called from several threads at once; each
+    call holds one container, and at most ``size`` exist.
 
     Args:
         image: the sandbox image (built by ``scripts/setup``).
+        size: containers in the pool.
+        recycle_after: executions before a container is replaced.
+        limits: the run limits the containers' cgroups are sized for (CPUs, memory, pids).
+        compile_limits: the compile limits they are sized for as well.
         client_factory: makes the Docker client; default ``docker.from_env``.
         host_margin_s: how long past the wall limit the host waits before it kills the
-            container itself (the runner normally ends it at the wall limit).
+            container itself (the runner normally ends the program at the wall limit).
     """
 
     name = "docker"
 
     def __init__(
         self,
-        image: str = "referee-sandbox-python:latest",
+        image: str = DEFAULT_IMAGE,
         *,
+        size: int = 4,
+        recycle_after: int = RECYCLE_AFTER,
+        limits: Limits | None = None,
+        compile_limits: Limits = COMPILE_LIMITS,
         client_factory: Callable[[], docker.DockerClient] | None = None,
         host_margin_s: float = HOST_MARGIN_S,
+        start_timeout_s: float = START_TIMEOUT_S,
     ) -> None:
+        super().__init__(
+            size=size,
+            recycle_after=recycle_after,
+            host_margin_s=host_margin_s,
+            start_timeout_s=start_timeout_s,
+            limits=limits,
+            compile_limits=compile_limits,
+        )
         self.image = image
-        self.host_margin_s = host_margin_s
         self._client_factory = client_factory or _default_client
         self._client: docker.DockerClient | None = None
-        self._lock = threading.Lock()
+        self._client_lock = threading.Lock()
 
     def _docker(self) -> docker.DockerClient:
-        with self._lock:
+        with self._client_lock:
             if self._client is None:
                 try:
                     self._client = self._client_factory()
@@ -103,63 +124,66 @@ class DockerBackend:
             raise SandboxUnavailable(_image_missing(self.image)) from exc
         except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
             raise SandboxUnavailable(_engine_down(exc)) from exc
+        super().check()
 
-    def run_tests(
-        self, spec: RunSpec, stdins: Sequence[str], keep_going: KeepGoing | None = None
-    ) -> TestRuns:
-        return run_each(self, spec, stdins, keep_going)
-
-    def run(self, spec: RunSpec) -> Execution:
-        if spec.language != "python":
-            raise SandboxError(f"the docker backend has no image for {spec.language!r}")
+    def _start_sandbox(self) -> _Container:
         api: docker.APIClient = self._docker().api
-        limits = spec.limits
-        payload = json.dumps(
-            {
-                "source": spec.source,
-                "stdin": spec.stdin,
-                "wall_time_s": limits.wall_time_s,
-                "output_bytes": limits.output_bytes,
-            }
-        ).encode("utf-8")
         container_id: str | None = None
-        started = time.monotonic()
         try:
-            container_id = self._create(api, spec)
-            _start_and_send(api, container_id, payload)
-            return self._collect(api, container_id, spec, started)
+            container_id = self._create(api, sandbox_uid())
+            sock = api.attach_socket(
+                container_id, params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+            )
+            raw: socket.socket = getattr(sock, "_sock", sock)
+            box = _Container(api, container_id, raw, keepalive=sock)
+            api.start(container_id)
         except docker.errors.ImageNotFound as exc:
+            _remove(api, container_id)
             raise SandboxUnavailable(_image_missing(self.image)) from exc
-        except (docker.errors.DockerException, requests.exceptions.ConnectionError) as exc:
+        except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+            _remove(api, container_id)
             if _is_unreachable(exc):
                 raise SandboxUnavailable(_engine_down(exc)) from exc
-            raise SandboxError(f"docker failed: {exc}") from exc
-        except (OSError, requests.exceptions.RequestException) as exc:
-            raise SandboxError(f"talking to the container failed: {exc}") from exc
-        finally:
-            if container_id is not None:
-                _remove(api, container_id)
+            raise SandboxError(f"docker failed to start a sandbox: {exc}") from exc
+        ready = box.read_report(time.monotonic() + self.start_timeout_s)
+        if ready is None or not ready.get("ready"):
+            why = box.diagnostics()
+            box.destroy()
+            raise SandboxError(f"the sandbox runner did not start: {why or ready}")
+        if not ready.get("separate_uid"):
+            box.destroy()
+            raise SandboxError("the sandbox runner cannot run programs under their own uid")
+        return box
 
-    def _create(self, api: docker.APIClient, spec: RunSpec) -> str:
-        limits = spec.limits
+    def _create(self, api: docker.APIClient, uid: int) -> str:
+        biggest = max(self.limits.memory_mb, self.compile_limits.memory_mb)
+        memory_mb = biggest + WORK_TMPFS_MB + TMP_TMPFS_MB + RUNNER_MEMORY_MB
         host_config = api.create_host_config(
             network_mode="none",
             read_only=True,
-            tmpfs={"/work": WORK_TMPFS, "/tmp": TMP_TMPFS},
+            tmpfs={
+                # Only the program's uid may enter the work dir; the runner never does.
+                # exec: compiled programs run from it (Docker mounts tmpfs noexec).
+                "/work": f"size={WORK_TMPFS_MB}m,uid={uid},gid={uid},mode=0700,exec",
+                "/tmp": f"size={TMP_TMPFS_MB}m,mode=1777",
+            },
             cap_drop=["ALL"],
+            cap_add=["SETUID", "SETGID", "KILL"],
             security_opt=["no-new-privileges"],
-            pids_limit=limits.pids,
-            mem_limit=f"{limits.memory_mb}m",
-            memswap_limit=f"{limits.memory_mb}m",
-            nano_cpus=int(limits.cpus * 1e9),
+            pids_limit=max(self.limits.pids, self.compile_limits.pids) + 8,
+            mem_limit=f"{memory_mb}m",
+            memswap_limit=f"{memory_mb}m",
+            nano_cpus=int(self.limits.cpus * 1e9),
             ulimits=[docker.types.Ulimit(name="core", soft=0, hard=0)],
-            log_config=docker.types.LogConfig(type="json-file"),
+            log_config=docker.types.LogConfig(type="none"),
+            auto_remove=True,
         )
-        # detach=False with stdin_open sets StdinOnce: the runner gets EOF once the request
-        # is written (the high-level API cannot set it).
+        # detach=False with stdin_open sets StdinOnce: when the host's attach socket closes
+        # (this process exits), the runner reads EOF and the container ends.
         created: dict[str, Any] = api.create_container(
             self.image,
-            user=SANDBOX_USER,
+            command=[str(uid)],
+            user="0:0",
             stdin_open=True,
             detach=False,
             network_disabled=True,
@@ -168,107 +192,110 @@ class DockerBackend:
         )
         return str(created["Id"])
 
-    def _collect(
-        self, api: docker.APIClient, container_id: str, spec: RunSpec, started: float
-    ) -> Execution:
-        host_timed_out = False
-        try:
-            api.wait(container_id, timeout=spec.limits.wall_time_s + self.host_margin_s)
-        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-            # Over a unix socket a read timeout surfaces as a ConnectionError. If the
-            # engine is really gone, the kill below raises and run() reports it.
-            host_timed_out = True
-            api.kill(container_id)
-            api.wait(container_id, timeout=30)
-        state: dict[str, Any] = api.inspect_container(container_id)["State"]
-        raw: bytes = api.logs(container_id, stdout=True, stderr=False)
-        envelope = None if host_timed_out else _parse_envelope(raw)
-        duration = time.monotonic() - started
-        if envelope is None:
-            # The runner itself died: killed at the host limit, by the OOM killer, or it
-            # crashed. Never a pass.
-            return Execution(
-                exit_code=None,
-                stdout="",
-                stderr=_runner_lost(api.logs(container_id, stdout=False, stderr=True)),
-                duration_s=duration,
-                signal=SIGKILL if state.get("ExitCode") == EXIT_SIGKILL else None,
-                timed_out=host_timed_out,
-                memory_exceeded=bool(state.get("OOMKilled")),
-            )
-        return Execution(
-            exit_code=envelope["exit_code"],
-            stdout=_decode(envelope["stdout_b64"]),
-            stderr=_decode(envelope.get("stderr_b64", "")),
-            duration_s=float(envelope["duration_s"]),
-            signal=envelope["signal"],
-            timed_out=bool(envelope["timed_out"]),
-            memory_exceeded=_memory_exceeded(envelope, state),
-            output_exceeded=bool(envelope["output_exceeded"]),
-        )
-
     def close(self) -> None:
-        with self._lock:
+        super().close()
+        with self._client_lock:
             if self._client is not None:
                 self._client.close()
                 self._client = None
 
 
-def _memory_exceeded(envelope: dict[str, Any], state: dict[str, Any]) -> bool:
-    """The cgroup's OOM killer ended something during the run.
+class _Container:
+    """One running container and its attach socket (used by one thread at a time)."""
 
-    The runner counts the cgroup's OOM kills; the engine's ``OOMKilled`` agrees. Only where
-    the counter is unreadable does a SIGKILL the runner did not send stand in for it.
-    """
-    if state.get("OOMKilled"):
-        return True
-    oom_kills = envelope.get("oom_kills")
-    if isinstance(oom_kills, int):
-        return oom_kills > 0
-    return envelope["signal"] == SIGKILL and not envelope.get("killed_by_runner", False)
+    def __init__(
+        self, api: docker.APIClient, container_id: str, sock: socket.socket, keepalive: Any
+    ) -> None:
+        self.runs = 0
+        self._api = api
+        self.container_id = container_id
+        self._sock = sock
+        self._keepalive = keepalive  # the SDK's wrapper; closing it alone leaves sock open
+        self._raw = bytearray()  # undecoded frames
+        self._lines = bytearray()  # the runner's stdout, not yet a full line
+        self._stderr = bytearray()
+        self._eof = False
+        self._destroyed = False
+        self._oom_killed = False
+
+    def alive(self) -> bool:
+        if self._eof or self._destroyed:
+            return False
+        # Nothing is expected between requests: anything readable means the stream ended
+        # (or the runner printed an error on its way out).
+        readable, _, _ = select.select([self._sock], [], [], 0)
+        return not readable
+
+    def request(self, message: Mapping[str, Any], timeout_s: float) -> dict[str, Any] | None:
+        deadline = time.monotonic() + timeout_s
+        try:
+            self._sock.settimeout(timeout_s)
+            self._sock.sendall(_encode(message))
+        except OSError:
+            self._eof = True
+            return None
+        return self.read_report(deadline)
+
+    def read_report(self, deadline: float) -> dict[str, Any] | None:
+        """The runner's next line, or None at the deadline or the end of the stream."""
+        while True:
+            newline = self._lines.find(b"\n")
+            if newline >= 0:
+                line = bytes(self._lines[:newline])
+                del self._lines[: newline + 1]
+                return decode_report(line)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self._eof:
+                return None
+            try:
+                self._sock.settimeout(remaining)
+                chunk = self._sock.recv(1 << 20)
+            except TimeoutError:
+                return None
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self._eof = True
+                return None
+            self._raw += chunk
+            self._unframe()
+
+    def _unframe(self) -> None:
+        while len(self._raw) >= _FRAME.size:
+            stream, size = _FRAME.unpack_from(self._raw)
+            if len(self._raw) < _FRAME.size + size:
+                return
+            payload = self._raw[_FRAME.size : _FRAME.size + size]
+            del self._raw[: _FRAME.size + size]
+            if stream == _STDOUT:
+                self._lines += payload
+            elif stream == _STDERR:
+                self._stderr = (self._stderr + payload)[-_DIAGNOSTICS_BYTES:]
+
+    def memory_killed(self) -> bool:
+        with contextlib.suppress(docker.errors.DockerException, requests.RequestException):
+            state: dict[str, Any] = self._api.inspect_container(self.container_id)["State"]
+            self._oom_killed = bool(state.get("OOMKilled"))
+        return self._oom_killed
+
+    def diagnostics(self) -> str:
+        return self._stderr.decode("utf-8", errors="replace")
+
+    def destroy(self) -> None:
+        if self._destroyed:
+            return
+        self._destroyed = True
+        with contextlib.suppress(OSError):
+            self._sock.close()
+        with contextlib.suppress(OSError):
+            self._keepalive.close()
+        _remove(self._api, self.container_id)
 
 
-def _start_and_send(api: docker.APIClient, container_id: str, payload: bytes) -> None:
-    """Start the container and write the runner's request to its stdin, then close it."""
-    sock = api.attach_socket(container_id, params={"stdin": 1, "stream": 1})
-    raw: socket.socket = getattr(sock, "_sock", sock)
-    try:
-        api.start(container_id)
-        raw.sendall(payload)
-        raw.shutdown(socket.SHUT_WR)
-    finally:
-        sock.close()
-        raw.close()  # closing the SocketIO wrapper alone leaves the socket open
-
-
-def _parse_envelope(raw: bytes) -> dict[str, Any] | None:
-    lines = raw.strip().splitlines()
-    if not lines:
-        return None
-    try:
-        envelope: Any = json.loads(lines[-1])
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    required = {"exit_code", "signal", "timed_out", "output_exceeded", "stdout_b64", "duration_s"}
-    if not isinstance(envelope, dict) or not required <= envelope.keys():
-        return None
-    return envelope
-
-
-def _decode(b64: str) -> str:
-    try:
-        return base64.b64decode(b64, validate=True).decode("utf-8", errors="replace")
-    except (binascii.Error, ValueError, TypeError):
-        return ""
-
-
-def _runner_lost(stderr: bytes) -> str:
-    text = stderr.decode("utf-8", errors="replace")
-    return "sandbox runner ended without a report" + (f": {text[-500:]}" if text else "")
-
-
-def _remove(api: docker.APIClient, container_id: str) -> None:
+def _remove(api: docker.APIClient, container_id: str | None) -> None:
     # Already gone is fine; a leftover carries the referee.sandbox label for cleanup.
+    if container_id is None:
+        return
     with contextlib.suppress(docker.errors.DockerException, requests.exceptions.RequestException):
         api.remove_container(container_id, force=True)
 

@@ -55,7 +55,17 @@ import pytest
         ),
         (
             "referee_verifiers.code",
-            {"assert_passed", "build_assert_program", "extract_program", "outputs_match"},
+            {
+                "CompareMode",
+                "HarnessReport",
+                "assert_request",
+                "call_request",
+                "extract_program",
+                "harness_source",
+                "outputs_match",
+                "read_report",
+                "values_match",
+            },
         ),
     ],
 )

@@ -1,18 +1,39 @@
-"""Code jobs: run the extracted program against each test in the sandbox and judge it.
+"""Code jobs: run the extracted program against its tests in the sandbox and judge each run.
 
 The program runs only inside a ``SandboxBackend``; with none, the item answers
 ``sandbox_unavailable`` and nothing runs on the host.
+
+Test formats, each judged here, outside the sandbox:
+
+* stdin/stdout tests (any language): the program is compiled once and run per test
+  (``run_tests``); its output is compared in the item's compare mode, or judged by the
+  item's checker program, itself run sandboxed with the input, expected and actual output.
+* assert tests (``test_code``, Python) and function-call tests (``fn_name``, Python): the
+  sandbox runs the trusted test harness (``referee_verifiers.code.harness``), which keeps
+  the tests, the expected values and the verdict out of the program's reach and reports on
+  a stdout line marked with a per-run secret nonce. A call test's expected value never
+  enters the sandbox: the returned value comes back as plain data and is compared here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from referee_client.protocol import CodeItem, IOTest, RewardMode, Status, TestOutcome
+from referee_client.protocol import (
+    CallTest,
+    CodeItem,
+    IOTest,
+    Language,
+    RewardMode,
+    ScoreOptions,
+    Status,
+    TestOutcome,
+)
 from referee_sandboxes import (
     Execution,
     Limits,
@@ -20,12 +41,16 @@ from referee_sandboxes import (
     SandboxBackend,
     SandboxError,
     SandboxUnavailable,
+    TestRuns,
 )
 from referee_verifiers.code import (
-    assert_passed,
-    build_assert_program,
+    assert_request,
+    call_request,
     extract_program,
+    harness_source,
     outputs_match,
+    read_report,
+    values_match,
 )
 
 from referee_service.jobs import IndexedResult, Job
@@ -45,20 +70,73 @@ _ITEM_STATUS = {
     TestOutcome.sandbox_error: Status.sandbox_error,
 }
 
+# The harness's verdicts (see harness.py) as test outcomes; "passed"/"returned" are judged.
+_HARNESS_OUTCOME = {
+    "wrong_answer": TestOutcome.wrong_answer,
+    "runtime_error": TestOutcome.runtime_error,
+    "compile_error": TestOutcome.compile_error,
+    "harness_error": TestOutcome.sandbox_error,
+}
+
+# What a checker reads: the test's input, the expected output, the program's output.
+CHECKER_FILES = ("input.txt", "expected.txt", "actual.txt")
+
+# An internal outcome: the run ended cleanly and the item's checker decides.
+_TO_CHECK = "to_check"
+
+
+class _InvalidItem(Exception):
+    """The item cannot be judged as given (the message says why): ``invalid_input``."""
+
 
 @dataclass(frozen=True)
-class _Test:
-    """One execution to make: the source to run, its stdin, and how to judge the output."""
+class _Case:
+    """One test: its name, the run's stdin, and what judges the run."""
 
     name: str
-    source: str
     stdin: str
-    expected_stdout: str | None  # stdin/stdout test
-    nonce: str | None  # assert test: the line printed only if every assert ran
+    expected_stdout: str | None = None  # a stdin/stdout test
+    call: CallTest | None = None  # a function-call test
+    nonce: str | None = None  # a harness run: the secret that marks its report
+
+
+@dataclass(frozen=True)
+class _Suite:
+    """Cases that run the same program (one ``run_tests``: compiled once)."""
+
+    spec: RunSpec
+    cases: list[_Case]
+
+
+@dataclass
+class _Judged:
+    """A test's report and, for a run its checker still has to judge, the run."""
+
+    report: dict[str, Any]
+    run: Execution | None = None
+    case: _Case | None = None
+
+    @property
+    def outcome(self) -> str:
+        return str(self.report["outcome"])
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What judging a run needs beyond the run itself."""
+
+    item: CodeItem
+    stop_on_first_failure: bool
+    checker_limits: Limits
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 class CodeJudge:
-    """Runs code items on ``backend`` (None: no sandbox), at most ``concurrency`` at once."""
+    """Runs code items on ``backend`` (None: no sandbox), at most ``concurrency`` at once.
+
+    ``limits`` are the deployment's defaults; an item's ``limits`` override wall time and
+    memory for its program (a checker always runs under the defaults).
+    """
 
     def __init__(self, backend: SandboxBackend | None, *, limits: Limits, concurrency: int) -> None:
         self._backend = backend
@@ -81,109 +159,308 @@ class CodeJudge:
             self._backend.close()
 
     async def judge(self, job: Job) -> list[IndexedResult]:
-        return [await self._judge_item(e.index, e.item, job.options.reward) for e in job.items]
+        return list(
+            await asyncio.gather(
+                *(self._judge_item(e.index, e.item, job.options) for e in job.items)
+            )
+        )
 
-    async def _judge_item(self, index: int, item: Any, mode: RewardMode) -> IndexedResult:
+    async def _judge_item(self, index: int, item: Any, options: ScoreOptions) -> IndexedResult:
         assert isinstance(item, CodeItem)
         if self._backend is None:
             return indexed(index, item, Status.sandbox_unavailable, details=_no_sandbox())
         program = extract_program(item.completion)
         if program is None:
             return indexed(index, item, Status.no_answer, details={"error": "no program found"})
+        limits = self._limits
+        if item.limits.time_s is not None:  # CPU time follows the item's wall time
+            limits = replace(limits, wall_time_s=item.limits.time_s, cpu_time_s=None)
+        if item.limits.memory_mb is not None:
+            limits = replace(limits, memory_mb=item.limits.memory_mb)
+        context = _Context(item, options.stop_on_first_failure, self._limits)
         try:
-            tests = _plan_tests(item, program)
-        except ValueError as exc:
-            return indexed(index, item, Status.invalid_input, details={"error": str(exc)})
-        try:
-            # The first test alone: a program that does not compile fails every test the same way.
-            first = await self._run(tests[0])
-            reports = [first]
-            if first["outcome"] == TestOutcome.compile_error:
-                reports += [dict(first, name=t.name) for t in tests[1:]]
-            else:
-                reports += await asyncio.gather(*(self._run(t) for t in tests[1:]))
+            suites = _plan(item, program, limits)
+            judged: list[_Judged] = []
+            for suite in suites:
+                if context.stop_on_first_failure and _failed(judged):
+                    judged += [_skipped(case) for case in suite.cases]
+                else:
+                    judged += await self._run_suite(suite, context)
+            if item.checker is not None:
+                await self._run_checkers(judged, context)
         except SandboxUnavailable as exc:
             return indexed(index, item, Status.sandbox_unavailable, details={"error": str(exc)})
-        return _item_result(index, item, reports, mode)
+        except _InvalidItem as exc:
+            return indexed(index, item, Status.invalid_input, details={"error": str(exc)})
+        return _item_result(index, item, [j.report for j in judged], options.reward, context)
 
-    async def _run(self, test: _Test) -> dict[str, Any]:
+    async def _in_thread(self, spec: RunSpec, stdins: Sequence[str], keep_going: Any) -> TestRuns:
         assert self._backend is not None
-        spec = RunSpec(language="python", source=test.source, stdin=test.stdin, limits=self._limits)
         loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, self._backend.run_tests, spec, stdins, keep_going
+        )
+
+    async def _run_suite(self, suite: _Suite, context: _Context) -> list[_Judged]:
+        stopped: list[str] = []
+
+        def keep_going(i: int, run: Execution) -> bool:
+            # Called in the sandbox thread after each run: a program that does not compile
+            # fails every test alike, and stop-at-first-failure skips the rest.
+            outcome = _judge_run(suite.cases[i], run, context).outcome
+            if outcome == TestOutcome.compile_error or (
+                context.stop_on_first_failure and outcome not in (TestOutcome.passed, _TO_CHECK)
+            ):
+                stopped.append(outcome)
+                return False
+            return True
+
         try:
-            execution = await loop.run_in_executor(self._executor, self._backend.run, spec)
+            runs = await self._in_thread(suite.spec, [c.stdin for c in suite.cases], keep_going)
         except SandboxUnavailable:
             raise
         except SandboxError as exc:
-            return {"name": test.name, "outcome": TestOutcome.sandbox_error, "error": str(exc)}
-        return _report(test, execution)
+            return [_sandbox_error(case, str(exc)) for case in suite.cases]
+        if runs.compile_failed:
+            assert runs.compiled is not None
+            context.notes["compile_output"] = excerpt(runs.compiled.stderr or runs.compiled.stdout)
+            return [_compile_error(case, runs.compiled) for case in suite.cases]
+        judged = [
+            _judge_run(case, run, context)
+            for case, run in zip(suite.cases, runs.runs, strict=False)
+        ]
+        for case in suite.cases[len(runs.runs) :]:
+            if stopped and stopped[0] == TestOutcome.compile_error:
+                judged.append(_Judged(dict(judged[0].report, name=case.name)))
+            elif stopped:
+                judged.append(_skipped(case))
+            else:
+                judged.append(_sandbox_error(case, "the sandbox returned no run for this test"))
+        return judged
+
+    async def _run_checkers(self, judged: list[_Judged], context: _Context) -> None:
+        """Let the item's checker judge every run that ended cleanly, in test order."""
+        if not context.stop_on_first_failure:
+            await asyncio.gather(*(self._check_one(j, context) for j in judged if j.run))
+            return
+        for position, j in enumerate(judged):
+            if j.outcome != _TO_CHECK:
+                continue
+            if _failed(judged[:position]):
+                j.report, j.run = {"name": j.report["name"], "outcome": TestOutcome.skipped}, None
+            else:
+                await self._check_one(j, context)
+
+    async def _check_one(self, judged: _Judged, context: _Context) -> None:
+        checker, case, run = context.item.checker, judged.case, judged.run
+        assert checker is not None and case is not None and run is not None
+        assert case.expected_stdout is not None
+        spec = RunSpec(
+            language=checker.language,
+            source=checker.code,
+            limits=context.checker_limits,
+            files=dict(
+                zip(CHECKER_FILES, (case.stdin, case.expected_stdout, run.stdout), strict=True)
+            ),
+            args=CHECKER_FILES,
+        )
+        try:
+            runs = await self._in_thread(spec, [""], None)
+        except SandboxUnavailable:
+            raise
+        except SandboxError as exc:
+            judged.report.update(outcome=TestOutcome.sandbox_error, error=f"checker: {exc}")
+            return
+        verdict = runs.runs[0] if runs.runs else None
+        if runs.compile_failed or (
+            verdict is not None
+            and checker.language == Language.python
+            and _is_python_compile_error(verdict)
+        ):
+            raise _InvalidItem("the checker does not compile")
+        if verdict is None or verdict.exit_code is None or verdict.signal is not None:
+            # Killed (time, memory) or crashed by a signal: the test was not judged.
+            judged.report.update(
+                outcome=TestOutcome.sandbox_error,
+                error="the checker did not finish",
+                checker_stderr=excerpt(verdict.stderr if verdict else "", 300),
+            )
+        elif verdict.exit_code == 0:
+            judged.report["outcome"] = TestOutcome.passed
+        else:
+            judged.report.update(
+                outcome=TestOutcome.wrong_answer,
+                stdout=excerpt(run.stdout, 300),
+                checker_stderr=excerpt(verdict.stderr or verdict.stdout, 300),
+            )
 
 
 def _no_sandbox() -> dict[str, Any]:
     return {"error": "no sandbox backend configured; code is never run outside a sandbox"}
 
 
-def _plan_tests(item: CodeItem, program: str) -> list[_Test]:
-    tests = [
-        _Test(f"io[{i}]", program, t.stdin, t.stdout, None)
-        for i, t in enumerate(item.tests or [])
-        if isinstance(t, IOTest)
-    ]
-    if item.test_code and item.test_code.strip():
-        nonce = f"referee-pass-{secrets.token_hex(16)}"
-        source = build_assert_program(program, item.test_code, item.entry_point, nonce)
-        tests.append(_Test("test_code", source, "", None, nonce))
-    return tests
+def _nonce() -> str:
+    return secrets.token_hex(16)
 
 
-def _outcome(test: _Test, run: Execution) -> TestOutcome:
+def _plan(item: CodeItem, program: str, limits: Limits) -> list[_Suite]:
+    """The runs to make, as suites; raises ``_InvalidItem`` if the item cannot be run."""
+    io_tests = [t for t in item.tests or [] if isinstance(t, IOTest)]
+    call_tests = [t for t in item.tests or [] if isinstance(t, CallTest)]
+    has_asserts = bool(item.test_code and item.test_code.strip())
+    if (call_tests or has_asserts) and item.language != Language.python:
+        raise _InvalidItem("test_code and function-call tests are judged for python only")
+    suites: list[_Suite] = []
+    if io_tests:
+        cases = [
+            _Case(f"io[{i}]", t.stdin, expected_stdout=t.stdout) for i, t in enumerate(io_tests)
+        ]
+        suites.append(_Suite(RunSpec(item.language, program, limits=limits), cases))
+    harness = RunSpec(Language.python, harness_source(), limits=limits)
+    try:
+        if call_tests:
+            assert item.fn_name is not None  # the protocol requires it with call tests
+            cases = []
+            for i, t in enumerate(call_tests):
+                nonce = _nonce()
+                stdin = call_request(program, item.fn_name, t.args, t.kwargs, nonce)
+                cases.append(_Case(f"call[{i}]", stdin, call=t, nonce=nonce))
+            suites.append(_Suite(harness, cases))
+        if has_asserts:
+            assert item.test_code is not None
+            nonce = _nonce()
+            stdin = assert_request(program, item.test_code, item.entry_point, nonce)
+            suites.append(_Suite(harness, [_Case("test_code", stdin, nonce=nonce)]))
+    except ValueError as exc:
+        raise _InvalidItem(str(exc)) from None
+    return suites
+
+
+def _is_python_compile_error(run: Execution) -> bool:
+    last_line = run.stderr.strip().rsplit("\n", 1)[-1]
+    return run.exit_code != 0 and last_line.startswith(_COMPILE_ERRORS)
+
+
+def _limit_outcome(run: Execution) -> TestOutcome | None:
+    """The outcome of a run that hit a limit, which no report from inside can overrule."""
     if run.output_exceeded:
         return TestOutcome.output_limit
     if run.memory_exceeded:
         return TestOutcome.memory_limit
     if run.timed_out:
         return TestOutcome.time_limit
-    if run.exit_code != 0 or run.signal is not None:
-        last_line = run.stderr.strip().rsplit("\n", 1)[-1]
-        if last_line.startswith(_COMPILE_ERRORS):
-            return TestOutcome.compile_error
-        if test.nonce is not None and last_line.startswith("AssertionError"):
-            return TestOutcome.wrong_answer
-        return TestOutcome.runtime_error
-    if test.nonce is not None:
-        passed = assert_passed(run.stdout, test.nonce)
-    else:
-        assert test.expected_stdout is not None
-        passed = outputs_match(test.expected_stdout, run.stdout)
-    return TestOutcome.passed if passed else TestOutcome.wrong_answer
+    return None
 
 
-def _report(test: _Test, run: Execution) -> dict[str, Any]:
-    outcome = _outcome(test, run)
+def _judge_run(case: _Case, run: Execution, context: _Context) -> _Judged:
+    """One run's verdict: limits first, then how it ended, then its output."""
     report: dict[str, Any] = {
-        "name": test.name,
-        "outcome": outcome,
+        "name": case.name,
         "time_s": round(run.duration_s, 4),
         "exit_code": run.exit_code,
     }
     if run.signal is not None:
         report["signal"] = run.signal
-    if outcome != TestOutcome.passed:
+    outcome: str | None = _limit_outcome(run)
+    if outcome is None and case.nonce is not None:
+        outcome = _judge_harness(case, run, context, report)
+    elif outcome is None:
+        outcome = _judge_output(case, run, context)
+    report["outcome"] = outcome
+    if outcome not in (TestOutcome.passed, _TO_CHECK):
         report["stderr"] = excerpt(run.stderr)
-        if test.expected_stdout is not None:
+        if case.expected_stdout is not None:
             report["stdout"] = excerpt(run.stdout, 300)
-    return report
+    return _Judged(report, run if outcome == _TO_CHECK else None, case)
+
+
+def _judge_output(case: _Case, run: Execution, context: _Context) -> str:
+    if run.exit_code != 0 or run.signal is not None:
+        python = context.item.language == Language.python
+        if python and _is_python_compile_error(run):
+            return TestOutcome.compile_error
+        return TestOutcome.runtime_error
+    if context.item.checker is not None:
+        return _TO_CHECK
+    assert case.expected_stdout is not None
+    compare = context.item.compare
+    matched = outputs_match(
+        case.expected_stdout,
+        run.stdout,
+        compare.mode.value,
+        abs_tol=compare.abs_tol,
+        rel_tol=compare.rel_tol,
+    )
+    return TestOutcome.passed if matched else TestOutcome.wrong_answer
+
+
+def _judge_harness(case: _Case, run: Execution, context: _Context, report: dict[str, Any]) -> str:
+    """A harness run: only a report carrying this run's nonce counts, and only on exit 0."""
+    assert case.nonce is not None
+    harness_report = read_report(run.stdout, case.nonce)
+    if harness_report is None or run.exit_code != 0 or run.signal is not None:
+        report["message"] = "the test harness was ended before it reported"
+        return TestOutcome.runtime_error
+    if harness_report.message:
+        report["message"] = harness_report.message
+    verdict = harness_report.verdict
+    if case.call is None:
+        return (
+            TestOutcome.passed
+            if verdict == "passed"
+            else _HARNESS_OUTCOME.get(verdict, TestOutcome.runtime_error)
+        )
+    if verdict != "returned":
+        return _HARNESS_OUTCOME.get(verdict, TestOutcome.runtime_error)
+    compare = context.item.compare
+    # Float tolerance applies to return values when the item asks for float comparison.
+    tolerant = compare.mode == "float"
+    if values_match(
+        case.call.expected,
+        harness_report.value,
+        abs_tol=compare.abs_tol if tolerant else 0.0,
+        rel_tol=compare.rel_tol if tolerant else 0.0,
+    ):
+        return TestOutcome.passed
+    report["returned"] = excerpt(repr(harness_report.value), 300)
+    return TestOutcome.wrong_answer
+
+
+def _skipped(case: _Case) -> _Judged:
+    return _Judged({"name": case.name, "outcome": TestOutcome.skipped})
+
+
+def _sandbox_error(case: _Case, error: str) -> _Judged:
+    return _Judged({"name": case.name, "outcome": TestOutcome.sandbox_error, "error": error})
+
+
+def _compile_error(case: _Case, compiled: Execution) -> _Judged:
+    report: dict[str, Any] = {"name": case.name, "outcome": TestOutcome.compile_error}
+    if compiled.timed_out:
+        report["error"] = "compilation ran past its time limit"
+    return _Judged(report)
+
+
+def _failed(judged: Sequence[_Judged]) -> bool:
+    return any(
+        j.outcome not in (TestOutcome.passed, TestOutcome.skipped, _TO_CHECK) for j in judged
+    )
 
 
 def _item_result(
-    index: int, item: CodeItem, reports: list[dict[str, Any]], mode: RewardMode
+    index: int,
+    item: CodeItem,
+    reports: list[dict[str, Any]],
+    mode: RewardMode,
+    context: _Context,
 ) -> IndexedResult:
     passed = sum(r["outcome"] == TestOutcome.passed for r in reports)
-    failed = [r for r in reports if r["outcome"] != TestOutcome.passed]
+    failed = [r for r in reports if r["outcome"] not in (TestOutcome.passed, TestOutcome.skipped)]
     status = _ITEM_STATUS[failed[0]["outcome"]] if failed else Status.correct
     if mode == RewardMode.all_or_nothing:
-        reward = 1.0 if not failed else 0.0
+        reward = 1.0 if not failed and passed == len(reports) else 0.0
     else:
         reward = passed / len(reports)
-    details = {"passed": passed, "total": len(reports), "tests": reports}
+    details: dict[str, Any] = {"passed": passed, "total": len(reports), "tests": reports}
+    details.update(context.notes)
     return indexed(index, item, status, reward, details)

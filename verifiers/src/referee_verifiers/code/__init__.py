@@ -1,7 +1,25 @@
-"""Pure helpers for code items: find the program, compare outputs, wrap assert tests."""
+"""Pure helpers for code items: find the program, compare outputs and values, and speak
+to the Python test harness that runs assert and function-call tests in the sandbox."""
 
-from referee_verifiers.code.assert_tests import assert_passed, build_assert_program
 from referee_verifiers.code.extract import extract_program
-from referee_verifiers.code.output import outputs_match
+from referee_verifiers.code.harness_io import (
+    HarnessReport,
+    assert_request,
+    call_request,
+    harness_source,
+    read_report,
+)
+from referee_verifiers.code.output import CompareMode, outputs_match
+from referee_verifiers.code.values import values_match
 
-__all__ = ["assert_passed", "build_assert_program", "extract_program", "outputs_match"]
+__all__ = [
+    "CompareMode",
+    "HarnessReport",
+    "assert_request",
+    "call_request",
+    "extract_program",
+    "harness_source",
+    "outputs_match",
+    "read_report",
+    "values_match",
+]

@@ -1,0 +1,4 @@
+fn main() {
+    let x: i64 = "not a number";
+    println!("{}", x);
+}

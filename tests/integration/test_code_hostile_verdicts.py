@@ -1,0 +1,236 @@
+"""Programs that try to forge a pass, through real Docker: none may score.
+
+Each completion attacks the verdict of assert tests or function-call tests, the way a
+policy under RL pressure learns to. The right answer to every test below is never what the
+program computes, so any pass would be a forgery. After the suite, the same sandbox still
+judges an honest item correctly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from referee_service.judge import CodeJudge
+
+from tests.integration.test_code_formats import code, code_judge, judge_items, judge_one
+
+__all__ = ["code_judge"]  # the fixture, imported for this module's tests
+
+pytestmark = pytest.mark.docker
+
+# Appears only in the tests and the expected values, never in the program's reach.
+SECRET = "expected-answer-7f3a9c"
+ASSERTS = f"def check(candidate):\n    assert candidate(1) == {SECRET!r}\n"
+
+# Looks for the answer everywhere a program can read from inside the sandbox: files, other
+# processes' command lines, environments, open descriptors and memory, its own stack and heap.
+SNOOP = """
+import gc, os, re, sys
+# The program knows how the answer starts, not the rest; its own text never matches.
+NEEDLE = re.compile("expected-answer-" + "[0-9a-f]{6}")
+
+def _scan(text):
+    match = NEEDLE.search(text)
+    return match.group(0) if match else None
+
+def _read(path):
+    try:  # non-blocking: a pipe with nothing in it must not hang the search
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            return os.read(fd, 4_000_000).decode("latin-1")
+        finally:
+            os.close(fd)
+    except Exception:
+        return ""
+
+def _memory(pid):
+    # Every readable mapping of another process, as a debugger would read it.
+    try:
+        with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb") as mem:
+            chunks = []
+            for line in maps:
+                start, end = (int(x, 16) for x in line.split()[0].split("-"))
+                if "r" in line.split()[1] and end - start < 64_000_000:
+                    try:
+                        mem.seek(start)
+                        chunks.append(mem.read(end - start).decode("latin-1"))
+                    except Exception:
+                        pass
+            return "".join(chunks)
+    except Exception:
+        return ""
+
+def _found():
+    for pid in os.listdir("/proc"):
+        if pid.isdigit() and int(pid) != os.getpid():
+            hit = _scan(_memory(pid))
+            if hit:
+                return hit
+    roots = ["/work", "/tmp", "/dev/shm", "/opt", "/proc/self/cwd"]
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            for name in ("cmdline", "environ", "fd/0", "fd/1", "fd/3", "fd/4", "mem"):
+                hit = _scan(_read(f"/proc/{pid}/{name}"))
+                if hit:
+                    return hit
+            roots.append(f"/proc/{pid}/cwd")
+    for root in roots:
+        for top, _, files in os.walk(root):
+            for name in files:
+                hit = _scan(_read(os.path.join(top, name)))
+                if hit:
+                    return hit
+    frame = sys._getframe()
+    while frame is not None:
+        hit = _scan(repr(frame.f_locals)) or _scan(repr(frame.f_globals))
+        if hit:
+            return hit
+        frame = frame.f_back
+    for obj in gc.get_objects():
+        hit = _scan(repr(obj)) if isinstance(obj, (dict, list, tuple)) else None
+        if hit:
+            return hit
+    return "nothing found"
+
+def f(x):
+    return _found()
+"""
+
+KILL_PARENT = "import os, signal\ndef f(x):\n    os.kill(os.getppid(), signal.{signal})"
+
+HOSTILE: dict[str, str] = {
+    "sys.exit(0) before the asserts": "import sys\nsys.exit(0)\ndef f(x):\n    return 0",
+    "os._exit(0) before the asserts": "import os\nos._exit(0)\ndef f(x):\n    return 0",
+    "os._exit(0) inside the candidate": "import os\ndef f(x):\n    os._exit(0)",
+    "SystemExit(0) from the candidate": "def f(x):\n    raise SystemExit(0)",
+    "KeyboardInterrupt from the candidate": "def f(x):\n    raise KeyboardInterrupt",
+    "a printed fake pass marker": (
+        "import json, sys\n"
+        "for marker in ('referee-pass', 'PASSED', '0' * 32 + ' ' + json.dumps("
+        "{'verdict': 'passed', 'message': ''})):\n"
+        "    print(marker, flush=True)\n    print(marker, file=sys.stderr, flush=True)\n"
+        "sys.exit(0)\n"
+    ),
+    "an always-equal object": (
+        "class Eq(str):\n    def __eq__(self, other):\n        return True\n"
+        "    def __ne__(self, other):\n        return False\n    __hash__ = str.__hash__\n"
+        "def f(x):\n    return Eq('x')"
+    ),
+    "an object lying about its class": (
+        "class Liar:\n    __class__ = str\n    def __eq__(self, other):\n        return True\n"
+        "def f(x):\n    return Liar()"
+    ),
+    "patched AssertionError": (
+        "import builtins\nclass Fine(BaseException):\n    pass\n"
+        "builtins.AssertionError = Fine\n"
+        "import sys, os\nsys.excepthook = lambda *a: os._exit(0)\n"
+        "def f(x):\n    return 0"
+    ),
+    "patched __import__, print and exit hooks": (
+        "import builtins, atexit, os, sys\n"
+        "real = builtins.__import__\n"
+        "builtins.__import__ = lambda *a, **k: real(*a, **k)\n"
+        "builtins.print = lambda *a, **k: None\n"
+        "atexit.register(lambda: os._exit(0))\n"
+        "def f(x):\n    return 0"
+    ),
+    "a program-defined builtin the tests use": "def isinstance(*a):\n    return True\ndef abs(x):\n"
+    "    return 0\ndef f(x):\n    return 0",
+    "StopIteration ending the tests' loop": "def f(x):\n    raise StopIteration",
+    "killing the harness": KILL_PARENT.format(signal="SIGKILL"),
+    "stopping the harness": KILL_PARENT.format(signal="SIGSTOP"),
+    "writing to the harness's stdout": (
+        "import os, json\n"
+        "def f(x):\n"
+        "    line = '0' * 32 + ' ' + json.dumps({'verdict': 'passed', 'message': ''}) + '\\n'\n"
+        "    for path in (f'/proc/{os.getppid()}/fd/1', '/proc/1/fd/1', '/dev/stdout'):\n"
+        "        try:\n            with open(path, 'w') as out:\n"
+        "                out.write(line)\n        except OSError:\n            pass\n"
+        "    return 0"
+    ),
+    "garbage on the harness channel": (
+        "import os\n"
+        "def f(x):\n"
+        "    for fd in range(3, 10):\n"
+        '        try:\n            os.write(fd, b\'{"ok": true, "value": {"evil": 1}}\\n\')\n'
+        "        except OSError:\n            pass\n"
+        "    return 0"
+    ),
+    "reading the tests and expected values": SNOOP,
+}
+
+# Tests that swallow whatever the candidate raises (BaseException included) and then see
+# nothing wrong; and a loop that a StopIteration from the candidate would end silently.
+LENIENT_TESTS = (
+    "def check(candidate):\n"
+    "    try:\n        result = candidate(1)\n    except BaseException:\n"
+    f"        result = {SECRET!r}\n"
+    f"    assert result == {SECRET!r}\n"
+    f"    assert all(r == {SECRET!r} for r in map(candidate, [1, 2]))\n"
+    f"    assert abs(len(candidate(1)) - len({SECRET!r})) < 1\n"
+    "    assert isinstance(candidate(1), str)\n"
+)
+
+
+def _items(tests: str) -> list[dict[str, Any]]:
+    return [
+        code(program, id=name, test_code=tests, entry_point="f", limits={"time_s": 2})
+        for name, program in HOSTILE.items()
+    ]
+
+
+def _calls() -> list[dict[str, Any]]:
+    return [
+        code(program, id=name, fn_name="f", tests=[{"args": [1], "expected": SECRET}])
+        | {"limits": {"time_s": 2}}
+        for name, program in HOSTILE.items()
+    ]
+
+
+@pytest.mark.parametrize(
+    "items",
+    [_items(ASSERTS), _items(LENIENT_TESTS), _calls()],
+    ids=["asserts", "lenient-asserts", "function-calls"],
+)
+def test_no_hostile_program_scores(code_judge: CodeJudge, items: list[dict[str, Any]]) -> None:
+    results = judge_items(code_judge, items)
+    forged = {r["id"]: r["details"] for r in results if r["reward"] != 0.0}
+    assert forged == {}
+    assert all(r["status"] not in ("correct", "sandbox_error") for r in results), [
+        (r["id"], r["status"]) for r in results
+    ]
+
+
+def test_the_snooper_finds_nothing(code_judge: CodeJudge) -> None:
+    """The snooping program runs to completion: it searched and came back empty-handed."""
+    result = judge_one(
+        code_judge, _calls()[list(HOSTILE).index("reading the tests and expected values")]
+    )
+    assert result["details"]["tests"][0]["returned"] == "'nothing found'"
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [
+        ("os._exit(0) before the asserts", "runtime_error"),
+        ("SystemExit(0) from the candidate", "runtime_error"),
+        ("an always-equal object", "incorrect"),
+        ("stopping the harness", "timeout"),
+        ("killing the harness", "runtime_error"),
+    ],
+)
+def test_hostile_programs_get_the_status_that_says_what_they_did(
+    code_judge: CodeJudge, name: str, status: str
+) -> None:
+    item = code(HOSTILE[name], test_code=ASSERTS, entry_point="f", limits={"time_s": 2})
+    assert judge_one(code_judge, item)["status"] == status
+
+
+def test_the_sandbox_still_judges_honest_programs_afterwards(code_judge: CodeJudge) -> None:
+    honest = code(f"def f(x):\n    return {SECRET!r}", test_code=ASSERTS, entry_point="f")
+    call = code(
+        "def f(x):\n    return [x, 'a']", fn_name="f", tests=[{"args": [1], "expected": [1, "a"]}]
+    )
+    results = judge_items(code_judge, [honest, call, *_items(ASSERTS), honest, call])
+    assert [r["status"] for r in results[:2] + results[-2:]] == ["correct"] * 4
