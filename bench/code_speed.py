@@ -5,8 +5,9 @@ Trivial programs (Python `pass`, an empty C++ `main`), timed on the host around 
   pool        the warm pool (Docker, and bubblewrap where it can run), one call at a time
   docker-run  `docker run --rm` per execution, the way the first code path worked
 and throughput with several calls at once; then batches through the Docker pool: 256 Python
-items x 5 stdin tests, and 64 C++ items x 5 (each compiled once). For the Python batch,
-`docker run` per execution is measured on a sample and scaled to its 1,280 executions.
+items x 5 stdin tests, and 64 C++ items x 5 (each compiled once); and the Python batch end
+to end through the service (one POST /v1/score on the embedded default). For the Python
+batch, `docker run` per execution is measured on a sample and scaled to its 1,280 executions.
 Writes bench/results/code_speed.json and prints a table with ratios.
 
     .venv/bin/python bench/code_speed.py [--runs 200] [--docker-runs 40] [--skip-bwrap]
@@ -15,6 +16,7 @@ Writes bench/results/code_speed.json and prints a table with ratios.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import json
 import os
@@ -33,6 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
+from asgi_lifespan import LifespanManager  # noqa: E402
 from referee_sandboxes import (  # noqa: E402
     BwrapBackend,
     DockerBackend,
@@ -42,6 +46,7 @@ from referee_sandboxes import (  # noqa: E402
     RunSpec,
     SandboxUnavailable,
 )
+from referee_service import Settings, create_app  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "code_speed.json"
 # The bare baseline: the real interpreter, not a version manager's shim script (`python3` on
@@ -178,6 +183,47 @@ def batch(
     }
 
 
+def service_batch(items: int, tests: int) -> dict[str, Any]:
+    """The same batch end to end through the service on its embedded default (defaults for
+    every setting): one POST /v1/score of ``items`` code items with ``tests`` tests each."""
+    stdins = [f"{i} {i * 7}\n" for i in range(tests)]
+    body = {
+        "items": [
+            {
+                "kind": "code",
+                "language": "python",
+                "completion": f"{PYTHON_SUM}\n# item {i}\n",
+                "tests": [{"stdin": s, "stdout": f"{i + i * 7}\n"} for i, s in enumerate(stdins)],
+            }
+            for i in range(items)
+        ],
+        "options": {"timeout_s": 600},
+    }
+
+    async def post() -> float:
+        app = create_app(Settings(sandbox={"image": IMAGE}))
+        async with LifespanManager(app) as manager:
+            transport = httpx.ASGITransport(app=manager.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://referee") as c:
+                # Warm: the first request starts the pool's sandboxes.
+                await c.post("/v1/score", json={"items": body["items"][:1]}, timeout=600)
+                started = time.perf_counter()
+                response = await c.post("/v1/score", json=body, timeout=900)
+                wall = time.perf_counter() - started
+        statuses = {r["status"] for r in response.json()["results"]}
+        if response.status_code != 200 or statuses != {"correct"}:
+            raise RuntimeError(f"service batch failed: {response.status_code} {statuses}")
+        return wall
+
+    wall = asyncio.run(post())
+    return {
+        "items": items,
+        "tests_per_item": tests,
+        "wall_s": round(wall, 2),
+        "items_per_s": round(items / wall, 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=200, help="executions per pool measurement")
@@ -212,6 +258,7 @@ def main() -> None:
                 results["bwrap_pool"] = {"unavailable": str(exc)}
             finally:
                 bwrap.close()
+        results["service_batch_python"] = service_batch(args.batch_items, 5)
         results["docker_run"] = docker_runs(args.docker_runs, args.parallel, cpp_dir)
 
     # `docker run` per execution for the same batch: its executions at the rate `docker run`
@@ -220,6 +267,7 @@ def main() -> None:
     executions = batch_row["items"] * batch_row["tests_per_item"]
     per_exec_parallel_s = 1 / results["docker_run"]["python_parallel"]["executions_per_s"]
     batch_row["docker_run_estimate_s"] = round(executions * per_exec_parallel_s, 1)
+    service_row = results["service_batch_python"]
     ratios = {
         "pool_python_vs_host_python": _ratio(
             results["docker_pool"]["python"], results["host"]["python"]
@@ -234,6 +282,9 @@ def main() -> None:
         ),
         "batch_speedup_vs_docker_run": round(
             batch_row["docker_run_estimate_s"] / batch_row["wall_s"], 1
+        ),
+        "service_batch_speedup_vs_docker_run": round(
+            batch_row["docker_run_estimate_s"] / service_row["wall_s"], 1
         ),
     }
     if "python" in results.get("bwrap_pool", {}):
@@ -265,7 +316,7 @@ def _print(results: dict[str, Any], ratios: dict[str, float]) -> None:
     print(f"{'how':<12} {'program':<16} {'runs':>5} {'par':>4} {'mean ms':>9} {'p50 ms':>8} "
           f"{'p95 ms':>8} {'exec/s':>8}")  # fmt: skip
     for how, rows in results.items():
-        if how.startswith("batch") or "unavailable" in rows:
+        if "batch" in how or "unavailable" in rows:
             continue
         for program, row in rows.items():
             print(
@@ -278,6 +329,11 @@ def _print(results: dict[str, Any], ratios: dict[str, float]) -> None:
         f"batch: {b['items']} python items x {b['tests_per_item']} tests, pool of "
         f"{b['parallel']}: {b['wall_s']} s ({b['items_per_s']} items/s); `docker run` per "
         f"execution at its measured parallel rate: {b['docker_run_estimate_s']} s"
+    )
+    sv = results["service_batch_python"]
+    print(
+        f"service: the same {sv['items']} x {sv['tests_per_item']} batch in one POST /v1/score "
+        f"(embedded, default settings): {sv['wall_s']} s ({sv['items_per_s']} items/s)"
     )
     c = results["batch_cpp"]
     print(

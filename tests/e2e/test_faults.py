@@ -24,15 +24,15 @@ from tests.support import RedisServer
 pytestmark = [pytest.mark.docker, pytest.mark.redis]
 
 # Each program takes about a second, so the batch is still running when the fault hits.
-SLOW_DOUBLER = "import time\ntime.sleep(1)\nprint(2 * int(input()))"
+SLOW_DOUBLER = "import time\ntime.sleep({s})\nprint(2 * int(input()))"
 
 
-def batch(n_code: int, n_math: int) -> list[dict[str, Any]]:
+def batch(n_code: int, n_math: int, program_s: float = 1.0) -> list[dict[str, Any]]:
     code = [
         {
             "id": f"c{i}",
             "kind": "code",
-            "completion": SLOW_DOUBLER,
+            "completion": SLOW_DOUBLER.format(s=program_s),
             "tests": [{"stdin": f"{i}\n", "stdout": f"{2 * i}\n"}],
         }
         for i in range(n_code)
@@ -146,6 +146,7 @@ def test_a_retry_after_an_api_restart_returns_the_original_results_without_rerun
     lost = post_in_background(deployment.api.url, items, **key)
     time.sleep(1.0)
     deployment.api.signal(signal.SIGKILL)  # the client never gets its response
+    deployment.api.wait(within_s=10)
     with pytest.raises(httpx.TransportError):
         lost.result()
     deployment.api = deployment.new_api(port=deployment.api.port)
@@ -159,7 +160,9 @@ def test_a_retry_after_an_api_restart_returns_the_original_results_without_rerun
     assert_each_answered_once_correctly(items, retry)
     # The retry waited on the original jobs: none was enqueued a second time.
     info = redis.Redis.from_url(deployment.redis.url).xinfo_stream("referee:jobs:default")
-    assert info["entries-added"] == len(items) - 3 + 1  # code items alone, math in one job
+    code_jobs = sum(i["kind"] == "code" for i in items)  # one job per code item
+    math_jobs = len({i["gold"] for i in items if i["kind"] == "math"})  # one per gold
+    assert info["entries-added"] == code_jobs + math_jobs
     again = httpx.post(
         f"{deployment.api.url}/v1/score",
         json={"items": items, "options": {"timeout_s": 120}},
@@ -174,7 +177,8 @@ def test_sigterm_hands_unfinished_jobs_back_and_exits_cleanly(deployment: Deploy
     deployment.env["REFEREE_WORKER__SHUTDOWN_GRACE_S"] = "0.5"
     leaving = deployment.add_worker()
     deployment.api.start().wait_ready()
-    items = batch(n_code=8, n_math=0)
+    # 3 s programs: whatever the timing of the signal, jobs are in flight past the grace.
+    items = batch(n_code=8, n_math=0, program_s=3.0)
     pending = post_in_background(deployment.api.url, items)
     time.sleep(1.5)  # it holds 4 slow jobs and more are waiting
     leaving.signal(signal.SIGTERM)
