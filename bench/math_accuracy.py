@@ -1,11 +1,12 @@
 """Agreement with labeled math judgments: Referee's verifier vs Hugging Face's math-verify.
 
-Both grade every case of tests/data/math_judgments.jsonl (gold, completion, equivalent);
+Both grade every case of tests/data/math_judgments.jsonl (gold, completion, equivalent), or of
+another judgment file given with --data (e.g. the held-out tests/data/math_heldout.jsonl);
 agreement is the share of cases where a grader says "correct" exactly when the label says
 equivalent. Prints agreement overall and per answer type, lists the disagreements, and
-writes bench/results/math_accuracy.json.
+writes bench/results/math_accuracy.json (math_accuracy_<name>.json for --data math_<name>.jsonl).
 
-    .venv/bin/python bench/math_accuracy.py [--show 40]
+    .venv/bin/python bench/math_accuracy.py [--show 40] [--data tests/data/math_heldout.jsonl]
 
 math-verify is called as its README shows: ``verify(parse(gold), parse(completion))``,
 with the gold wrapped in ``$...$`` so its LaTeX extractor sees it (a bare gold string
@@ -31,8 +32,23 @@ DATA = ROOT / "tests" / "data" / "math_judgments.jsonl"
 RESULTS = ROOT / "bench" / "results" / "math_accuracy.json"
 
 
-def load_cases() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
+def load_cases(path: Path) -> list[dict[str, Any]]:
+    lines = [line for line in path.read_text().splitlines() if line.strip()]
+    # a file without ids is numbered by line, so disagreements can still be found in it
+    return [{"id": n} | json.loads(line) for n, line in enumerate(lines)]
+
+
+def shown(path: Path) -> str:
+    resolved = path.resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(resolved)
+
+
+def results_path(data: Path) -> Path:
+    """The development set keeps its historic name; another set gets its own file."""
+    if data.resolve() == DATA:
+        return RESULTS
+    name = data.stem.removeprefix("math_")
+    return RESULTS.with_name(f"math_accuracy_{name}.json")
 
 
 def referee_says(case: dict[str, Any]) -> bool:
@@ -67,9 +83,11 @@ def git_sha() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show", type=int, default=60, help="disagreements to print per grader")
+    parser.add_argument("--data", type=Path, default=DATA, help="judgment file (jsonl)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    cases = load_cases()
+    cases = load_cases(args.data)
+    out_path = results_path(args.data)
     graders = {"referee": referee_says, "math_verify": math_verify_says}
     agree: dict[str, Counter[str]] = {name: Counter() for name in graders}
     totals: Counter[str] = Counter(case["type"] for case in cases)
@@ -100,6 +118,7 @@ def main() -> None:
         "python": platform.python_version(),
         "math_verify": version("math-verify"),
         "latex2sympy2_extended": version("latex2sympy2_extended"),
+        "data": shown(args.data),
         "cases": len(cases),
         "overall": {name: share(name) for name in graders},
         "by_type": by_type,
@@ -113,8 +132,8 @@ def main() -> None:
             for name, found in misses.items()
         },
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(report, indent=2) + "\n")
 
     print(f"{'type':<14} {'cases':>5} {'referee':>8} {'math-verify':>12}")
     for kind, row in by_type.items():
@@ -132,7 +151,7 @@ def main() -> None:
             print(
                 f"  #{m['id']:<4} {m['type']:<12} gold={m['gold']!r:<28} said {said:<11} | {tail!r}"
             )
-    print(f"\nwrote {RESULTS.relative_to(ROOT)}")
+    print(f"\nwrote {out_path.relative_to(ROOT)}")
     sys.stdout.flush()
 
 

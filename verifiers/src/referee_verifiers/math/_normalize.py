@@ -12,6 +12,7 @@ sizing commands, spacing, units, thousands separators, trailing punctuation) is 
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 
 # Unicode a model may print instead of LaTeX.
 _UNICODE = {
@@ -31,10 +32,11 @@ _UNICODE = {
     "\u2205": "\\emptyset ",
 }
 _UNICODE_CHARS = re.compile("|".join(map(re.escape, _UNICODE)))
-# A unit after a value, written as text: "5\text{ cm}", "3\,\mathrm{m}^2", "\text{ dollars}".
+# A unit after a value, written as text: "5\text{ cm}", "3\,\mathrm{m}^2", "\text{ dollars}",
+# "9.8\,\mathrm{m/s^2}", "8\pi\text{ square units}" (a value may end in a constant).
 _TEXT_UNIT = re.compile(
-    r"(?<=[\d}.])\s*(?:\\[,;:! ]|~|\s)*\\(?:text|mathrm|mbox|textrm|rm)\s*\{\s*"
-    r"(?!or\s*\}|and\s*\})[A-Za-z][A-Za-z./ ]*\}(?:\s*\^\s*\{?\d\}?)?\s*$"
+    r"(?:(?<=[\d}.])|(?<=\\pi))\s*(?:\\[,;:! ]|~|\s)*\\(?:text|mathrm|mbox|textrm|rm)\s*\{\s*"
+    r"(?!or\s*\}|and\s*\})[A-Za-z](?:[A-Za-z./ ]|\^\{?-?\d\}?)*\}(?:\s*\^\s*\{?\d\}?)?\s*$"
 )
 # Text-mode wrappers whose content is the answer: "\text{5}" -> "5".
 _TEXT_WRAPPER = re.compile(
@@ -60,6 +62,8 @@ _FRAC_BARE_BOTH = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*([0-9a-zA-Z])")
 _FRAC_BARE_FIRST = re.compile(r"\\frac\s*([0-9a-zA-Z])\s*\{")
 _FRAC_BARE_SECOND = re.compile(r"\\frac\s*(\{[^{}]*\})\s*([0-9a-zA-Z])")
 _SQRT_BARE = re.compile(r"\\sqrt\s*([0-9a-zA-Z])")
+# A repeating decimal: "0.\overline{3}", "1.2\overline{45}" (the digits under the bar repeat).
+_REPEATING = re.compile(r"(?<![\d.])(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}")
 # LaTeX's "1{,}000" thousands separator.
 _BRACED_COMMA = re.compile(r"\{,\}")
 # "1,000" and "12,345,678.5" but not "1,2", "1, 000" or "1,0000": groups of exactly three.
@@ -102,6 +106,19 @@ def _strip_value_words(text: str) -> str:
     if any(word.lower() in _NOT_UNITS for word in words):
         return text
     return match.group(1)
+
+
+def _repeating_fraction(match: re.Match[str]) -> str:
+    """ "0.1\\overline{6}" -> "\\frac{1}{6}": exact, so it compares as the number it denotes."""
+    whole, fixed, repeat = match.group(1) or "0", match.group(2), match.group(3)
+    # x = whole.fixed(repeat)... : 10^(f+r) x - 10^f x = int(whole fixed repeat) - int(whole fixed)
+    value = Fraction(
+        int(whole + fixed + repeat) - int(whole + fixed),
+        10 ** len(fixed) * (10 ** len(repeat) - 1),
+    )
+    if value.denominator == 1:
+        return str(value.numerator)
+    return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
 
 
 def _unwrap_text(text: str) -> str:
@@ -148,6 +165,7 @@ def normalize(text: str) -> str:
     text = _FRAC_BARE_FIRST.sub(r"\\frac{\1}{", text)
     text = _FRAC_BARE_SECOND.sub(r"\\frac\1{\2}", text)
     text = _SQRT_BARE.sub(r"\\sqrt{\1}", text)
+    text = _REPEATING.sub(_repeating_fraction, text)
     text = _BRACED_COMMA.sub(",", text)
     text = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), text)
     text = _INFINITY_WORDS.sub(r"\\infty", text)

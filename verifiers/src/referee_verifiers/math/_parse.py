@@ -249,8 +249,18 @@ _EQUALS = re.compile(r"(?<![<>!\\])=")
 _CUP = re.compile(r"\\cup(?![A-Za-z])|\s+U\s+")
 _SET_WRAP = re.compile(r"^\\\{(.*)\\\}$", re.DOTALL)
 _EMPTY_SET = frozenset({"\\emptyset", "\\varnothing", "\\{\\}", "{}"})
-_CHOICE_LETTER = re.compile(r"^\(?([A-J])\)?$")
-_MATRIX = re.compile(r"^\\begin\{[pbvBV]?matrix\}")
+# "C", "(C)", and an AMC-style letter followed by its option's value: "(B) 12"; but not
+# "(C) and (D)", two letters.
+_CHOICE_LETTER = re.compile(r"^\(?([A-J])\)?$|^\(([A-J])\)\s+(?!(?:and|or)\b)(?!.*\([A-J]\))\S")
+# Matrix environments, and "array" as models write column vectors: \left(\begin{array}..
+_MATRIX = re.compile(r"^\\begin\{(?:[pbvBV]?matrix|array)\}")
+# "x \in [1, 4]": membership in the set that is the answer.
+_MEMBERSHIP = re.compile(r"^[A-Za-z]\s*\\in(?![A-Za-z])\s*(.+)$", re.DOTALL)
+_SETMINUS = re.compile(r"\\setminus(?![A-Za-z])|\\backslash(?![A-Za-z])")
+# How the conditions of a list were joined: "x < -1 or x > 2" is a union, "and" an
+# intersection.
+_AND = re.compile(r"\sand\s")
+_OR = re.compile(r"\sor\s")
 _REALS = frozenset({"\\mathbb{R}", "\\mathbb R", "\\R", "all real numbers", "\\mathbb{R}^1"})
 # Plain words are text answers ("Monday", "yes"), not products of one-letter variables.
 _WORDS = re.compile(r"[A-Za-z]{3,}(?: [A-Za-z]+)*|no|No")
@@ -331,9 +341,69 @@ def _interval(text: str) -> Answer | None:
 
 def _relation(text: str) -> Answer:
     expr = as_expression(text) if len(text) <= MAX_PARSE_CHARS else None
-    if isinstance(expr, (sympy.core.relational.Relational, sympy.And)):
+    if isinstance(expr, (sympy.core.relational.Relational, sympy.And, sympy.Or)):
         return Answer(text, "relation", expr)
     return Answer(text, "text")
+
+
+def _joined_relations(text: str, items: tuple[Answer, ...]) -> Answer | None:
+    """ "x < -1 or x > 2": one condition on one variable, not several answers.
+
+    Joined by "or", any of them may hold (the union); by "and", all at once. Joined by
+    commas alone it is not said which, so they stay a list.
+    """
+    if not all(item.kind == "relation" for item in items):
+        return None
+    if len(set().union(*(item.value.free_symbols for item in items))) != 1:
+        return None
+    join = sympy.Or if _OR.search(text) else sympy.And if _AND.search(text) else None
+    if join is None:
+        return None
+    return Answer(text, "relation", join(*(item.value for item in items)))
+
+
+def _pieces(value: Any) -> tuple[Piece, ...] | None:
+    """A sympy set of reals as interval pieces, or None when it is not made of intervals."""
+    value = value.func(*value.args)  # the parser leaves "R \\ {0}" unevaluated
+    if value == sympy.S.Reals:
+        value = sympy.Interval(-sympy.oo, sympy.oo)
+    parts = value.args if isinstance(value, sympy.Union) else (value,)
+    if not all(isinstance(part, sympy.Interval) for part in parts):
+        return None
+    return tuple(
+        Piece(
+            Answer(str(part.start), "scalar", part.start),
+            Answer(str(part.end), "scalar", part.end),
+            bool(part.left_open),
+            bool(part.right_open),
+        )
+        for part in parts
+    )
+
+
+def _set_expression(text: str) -> Answer:
+    """ "\\mathbb{R} \\setminus \\{0\\}": the intervals the set difference leaves."""
+    value = as_expression(text)
+    try:
+        pieces = _pieces(value) if isinstance(value, sympy.Set) else None
+    except Exception:  # sympy cannot evaluate the difference: not a set we can compare
+        pieces = None
+    return Answer(text, "interval", pieces) if pieces else Answer(text, "text")
+
+
+def _brace_group(text: str) -> str | None:
+    """The inside of a plain ``{...}`` wrapping all of ``text``, else None."""
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    depth = 0
+    for i, char in enumerate(text):
+        if char == "{" and (i == 0 or text[i - 1] != "\\"):
+            depth += 1
+        elif char == "}" and (i == 0 or text[i - 1] != "\\"):
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return None
+    return text[1:-1]
 
 
 @lru_cache(maxsize=8192)
@@ -359,7 +429,10 @@ def parse_answer(text: str) -> Answer:
         return Answer(text, "list", items=(parse_answer(plus), parse_answer(minus)))
     choice = _CHOICE_LETTER.match(text)
     if choice:
-        return Answer(text, "choice", choice.group(1))
+        return Answer(text, "choice", choice.group(1) or choice.group(2))
+    membership = _MEMBERSHIP.match(text)
+    if membership:
+        return parse_answer(membership.group(1) + marker)
     if text in _EMPTY_SET:
         return Answer(text, "set")
     if text in _REALS:
@@ -381,7 +454,16 @@ def parse_answer(text: str) -> Answer:
     if len(parts) > 1:
         if len(parts) > MAX_ELEMENTS or not all(parts):
             return Answer(text, "text")
-        return Answer(text, "list", items=tuple(parse_answer(p) for p in parts))
+        items = tuple(parse_answer(p) for p in parts)
+        return _joined_relations(text, items) or Answer(text, "list", items=items)
+    if _SETMINUS.search(text) and _split_top(text, _SETMINUS)[1:]:  # cheap test first
+        return _set_expression(text)
+    group = _brace_group(text)
+    if group is not None:  # plain-text "{1, 2, 3}": a set; "{5}": a LaTeX group
+        items = _elements(group) if group.strip() else ()
+        if items is None:
+            return Answer(text, "text")
+        return Answer(text, "set", items=items) if len(items) != 1 else items[0]
     if _split_top(text, _CUP)[1:]:
         return _interval(text) or _relation(text)
     set_wrap = _SET_WRAP.match(text)

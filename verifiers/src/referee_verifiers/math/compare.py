@@ -139,6 +139,11 @@ def _scalars(gold: Answer, answer: Answer, rel_tol: float) -> Result:
     return False, "numeric" if exact else "symbolic"
 
 
+def _covers(golds: Sequence[Answer], answers: Sequence[Answer], rel_tol: float) -> bool:
+    """Every element of ``golds`` equals some element of ``answers``."""
+    return all(any(_compare(g, a, rel_tol)[0] for a in answers) for g in golds)
+
+
 def _matched(
     golds: Sequence[Answer], answers: Sequence[Answer], rel_tol: float, ordered: bool
 ) -> bool:
@@ -161,14 +166,29 @@ def _is_symbol(answer: Answer) -> bool:
     return answer.kind == "scalar" and isinstance(answer.value, sympy.Symbol)
 
 
-def _equation_side(equation: Answer) -> Answer | None:
-    """The value side of ``x = 2`` or ``2 = x``: the side that is not a lone variable."""
+def _is_unknown(answer: Answer) -> bool:
+    """A lone variable, or a tuple of them: the ``(a, b)`` of ``(a, b) = (2, 3)``."""
+    if answer.kind == "tuple":
+        return bool(answer.items) and all(_is_symbol(item) for item in answer.items)
+    return _is_symbol(answer)
+
+
+def _equation_side(equation: Answer, rel_tol: float) -> Answer | None:
+    """The value side of ``x = 2``, ``2 = x`` or ``(a, b) = (2, 3)``: the side that is not
+    the unknown; and of a worked value ``2^8 = 256``, the result, when the work is right."""
     lhs, rhs = equation.value
-    if _is_symbol(lhs):
+    if _is_unknown(lhs):
         return rhs  # type: ignore[no-any-return]
-    if _is_symbol(rhs):
+    if _is_unknown(rhs):
         return lhs  # type: ignore[no-any-return]
+    if lhs.kind == rhs.kind == "scalar" and _is_constant(lhs) and _is_constant(rhs):
+        return rhs if _compare(lhs, rhs, rel_tol)[0] else None
     return None
+
+
+def _is_constant(answer: Answer) -> bool:
+    value = to_sympy(answer)
+    return isinstance(value, sympy.Expr) and not value.free_symbols
 
 
 def _moved(equation: Answer) -> Any:
@@ -307,6 +327,11 @@ def _collections(gold: Answer, answer: Answer, rel_tol: float) -> Result:
         if gold.kind == "set" or answer.kind == "set":
             return False, "set"  # a point is not a set of numbers
         return _matched(gold.items, answer.items, rel_tol, ordered=True), "tuple"
+    if "set" in kinds:  # a set is its elements: {1, 1, 2} is {1, 2}
+        equal = _covers(gold.items, answer.items, rel_tol) and _covers(
+            answer.items, gold.items, rel_tol
+        )
+        return equal, "set"
     return _matched(gold.items, answer.items, rel_tol, ordered=False), "set"
 
 
@@ -328,9 +353,9 @@ def _compare(gold: Answer, answer: Answer, rel_tol: float) -> Result:
         rule = _scalars
     elif g == a == "equation":
         rule = _equations
-    elif "equation" in (g, a) and "scalar" in (g, a):
+    elif "equation" in (g, a) and ("scalar" in (g, a) or "tuple" in (g, a)):
         equation, value = (gold, answer) if g == "equation" else (answer, gold)
-        side = _equation_side(equation)
+        side = _equation_side(equation, rel_tol)
         if side is None:
             return False, "equation"
         return _compare(side, value, rel_tol)[0], "equation"

@@ -5,7 +5,9 @@ Policy ``strict``: only the last ``\\boxed{...}`` / ``\\fbox{...}`` counts. Poli
 
 1. The last ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces kept; ``\\boxed 5`` too). When
    the completion boxes anything, only boxes count: an empty or unterminated last box
-   is no answer, not a cue to guess from the prose.
+   is no answer, not a cue to guess from the prose. The one exception is an explicit
+   answer line *after* the last box (``#### 3``, "Answer: 3", "**Answer:** 3"): the
+   completion's last word on its answer is that line, not the box it went back on.
 2. The whole completion, when it is short and has no prose (``0.5``, ``$[2, 5)$``).
 3. GSM8K's ``#### 42`` line.
 4. What follows "the final answer is" / "answer:" on its line.
@@ -65,6 +67,14 @@ _ANSWER_IS = re.compile(
 _CHOICE = re.compile(
     r"(?i:answer|option|choice)\s*(?:is|:)?\s*(?:\*\*)?\(?\s*([A-J])\s*\)?(?![A-Za-z])"
     r"|\(([A-J])\)|\*\*([A-J])\*\*",
+)
+# A line that starts with an answer label: "Answer: 3", "**Final Answer:** 3", "#### 3",
+# "The final answer is 3". Only such a line overrides an earlier box: "the answer is 144"
+# inside a remark ("if rotations counted, the answer is 144 instead") does not.
+_LABELED_LINE = re.compile(
+    r"^[ \t]*(?:\*\*)?[ \t]*(?:(?:final[ \t]+)?answer[ \t]*(?:\*\*)?[ \t]*:|####"
+    r"|(?:so[ \t]+|thus[ \t]+)?the[ \t]+final[ \t]+answer[ \t]+is)",
+    re.IGNORECASE | re.MULTILINE,
 )
 _BOLD = re.compile(r"\*\*([^*\n]{1,80})\*\*")
 _NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?")
@@ -157,8 +167,7 @@ def _unbox(content: str) -> str:
     return inner if inner and content.lstrip().startswith(("\\boxed", "\\fbox")) else content
 
 
-def _boxed_group(text: str) -> Extraction | None:
-    boxes = _boxes(text)
+def _boxed_group(text: str, boxes: list[tuple[int, int, str | None]]) -> Extraction | None:
     if not boxes:
         return None
     last = boxes[-1][2]
@@ -180,6 +189,35 @@ def _boxed_group(text: str) -> Extraction | None:
             parts.insert(0, answer)
     parts = [p for p in parts if p]
     return Extraction(tuple(parts), "boxed") if parts else _NONE
+
+
+def _stated(text: str) -> str:
+    """What the last "answer is" / "answer:" of ``text`` states, "" when nothing.
+
+    "Final Answer: The final answer is 36." states 36: a statement inside the captured
+    text is read again, so a label in front of a sentence does not become the answer.
+    """
+    stated = _ANSWER_IS.findall(text)
+    if not stated:
+        return ""
+    answer = stated[-1].strip("*").strip()
+    inner = _ANSWER_IS.findall(answer + "\n")
+    if inner:
+        answer = inner[-1].strip("*").strip()
+    return normalize(strip_math_delimiters(answer))
+
+
+def _answer_line(text: str) -> Extraction | None:
+    """An explicit final-answer line in ``text``: GSM8K ``####`` or "answer is / answer:"."""
+    hashes = _GSM8K.findall(text)
+    if hashes:
+        return _single(normalize(hashes[-1]), "gsm8k")
+    stated = _stated(text)
+    return _single(stated, "stated") if stated else None
+
+
+def _is_prose(text: str) -> bool:
+    return not all(word.lower() in _MATH_WORDS | {"or"} for word in _WORD.findall(text))
 
 
 def _looks_bare(text: str) -> bool:
@@ -206,11 +244,17 @@ def extract(completion: str, *, policy: Policy = "lenient", choice: bool = False
         >>> extract("The answer is 7.").answer
         '7'
     """
-    boxed = _boxed_group(completion)
-    if boxed is not None:
-        return boxed
-    if policy == "strict":
-        return _NONE
+    boxes = _boxes(completion)
+    boxed = _boxed_group(completion, boxes)
+    if boxed is not None and policy == "lenient":
+        after = completion[boxes[-1][1] :][-TAIL_CHARS:]
+        labels = list(_LABELED_LINE.finditer(after))
+        later = _answer_line(after[labels[-1].start() :]) if labels else None
+        if later is None or not later.parts or _is_prose(later.parts[0]):
+            return boxed  # "Answer: see above" points back at the box
+        return later
+    if boxed is not None or policy == "strict":
+        return boxed or _NONE
     text = completion.strip()
     if not text:
         return _NONE
@@ -221,11 +265,9 @@ def extract(completion: str, *, policy: Policy = "lenient", choice: bool = False
         return _single(normalize(hashes[-1]), "gsm8k")
     if _looks_bare(text):
         return _single(normalize(_LABEL.sub("", text)), "bare")
-    stated = _ANSWER_IS.findall(tail)
+    stated = _stated(tail)
     if stated:
-        answer = normalize(strip_math_delimiters(stated[-1].strip("*").strip()))
-        if answer:
-            return _single(answer, "stated")
+        return _single(stated, "stated")
     if choice:
         letters = [next(g for g in m.groups() if g) for m in _CHOICE.finditer(tail)]
         if letters:

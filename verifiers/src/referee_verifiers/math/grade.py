@@ -76,11 +76,18 @@ def _details(
     }
 
 
-def _answer_of(extraction: Extraction) -> Answer:
+def _answer_of(extraction: Extraction, rel_tol: float) -> Answer:
     if len(extraction.parts) == 1:
         return parse_answer(extraction.parts[0])
-    items = tuple(parse_answer(part) for part in extraction.parts)
-    return Answer(", ".join(extraction.parts), "list", items=items)
+    # "\boxed{12} or \boxed{12.0}" says one thing twice: only different answers hedge.
+    items: list[Answer] = []
+    for part in extraction.parts:
+        item = parse_answer(part)
+        if not any(compare_cached(kept, item, rel_tol)[0] for kept in items):
+            items.append(item)
+    if len(items) == 1:
+        return items[0]
+    return Answer(", ".join(item.text for item in items), "list", items=tuple(items))
 
 
 def _is_hedge(gold: Answer, answer: Answer) -> bool:
@@ -122,7 +129,7 @@ def _grade(
             equal, rule = quick
             details = _details(extraction, prepared, rule, started)
         else:
-            answer = _answer_of(extraction)
+            answer = _answer_of(extraction, rel_tol)
             if _is_hedge(prepared.answer, answer):
                 equal, rule = False, "hedge"
             else:
