@@ -315,6 +315,9 @@ def test_sandbox_isolation(overlay: str, rendered: dict[str, list[Resource]]) ->
     worker = _container(resources, "referee-worker", "worker")
     backend = {e["name"]: e.get("value") for e in worker.get("env", [])}["REFEREE_SANDBOX__BACKEND"]
     assert backend == ("docker" if overlay == "dind" else "bwrap")
+    # bubblewrap needs the sandbox file tree, which only deploy/worker.Dockerfile's image
+    # carries (tests/e2e/test_worker_pod.py runs that image as this container).
+    assert worker["image"].rpartition(":")[0].endswith("/referee-worker"), worker["image"]
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
