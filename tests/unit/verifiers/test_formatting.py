@@ -157,6 +157,9 @@ def test_length_bad_arguments_are_invalid_input(
         ("<think>a</think>b", "b"),
         ("<think>a</think>b</think>c", "c"),
         ("no reasoning", "no reasoning"),
+        ("reasoning whose <think> came with the prompt</think>b", "b"),
+        ("<think>cut off while reasoning, \\boxed{4}", ""),
+        ("<think>a</think>b<think>thinking again, cut off", ""),
     ],
 )
 def test_after_thinking_keeps_the_text_after_the_last_think_block(

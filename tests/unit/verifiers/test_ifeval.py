@@ -356,3 +356,12 @@ def test_a_reasoning_block_is_not_part_of_the_response() -> None:
     completion = "<think>First, I think; then, I WRITE.</think>\n" + LOWER_ENGLISH
     assert grade_ifeval(completion, ids, None).status == "correct"
     assert grade_ifeval(LOWER_ENGLISH + " First, I think.", ids, None).reward == 0.0
+
+
+@pytest.mark.parametrize(
+    "completion",
+    ["", "   \n", "<think>still reasoning, no commas yet", "<think>done</think>\n\n"],
+)
+def test_an_empty_or_cut_off_response_is_no_answer_not_a_vacuous_pass(completion: str) -> None:
+    verdict = grade_ifeval(completion, ["punctuation:no_comma"], None)
+    assert (verdict.status, verdict.reward) == ("no_answer", 0.0)

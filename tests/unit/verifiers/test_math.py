@@ -173,3 +173,40 @@ def test_grade_turns_a_crash_into_internal_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(grade_module, "compare_cached", boom)
     verdict = grade(r"\boxed{1}", "1")
     assert verdict == Verdict("internal_error", 0.0, {"error": "RuntimeError: parser exploded"})
+
+
+# Blind-set findings (tests/data/math_blind3.jsonl), each as the general rule it became.
+@pytest.mark.parametrize(
+    ("completion", "gold", "status"),
+    [
+        # only the response counts: not a box tried while reasoning, not a cut-off think
+        ("<think>6 * 7 = 42, so \\boxed{42}.</think>", "42", "no_answer"),
+        ("<think>6 * 7 is 42. Let me check the phrase", "42", "no_answer"),
+        ("<think>try \\boxed{41}</think>\nSo the answer is \\boxed{42}.", "42", "correct"),
+        ("reasoning whose <think> was in the prompt</think>\n\\boxed{42}", "42", "correct"),
+        ("<think>r</think><answer>42</answer>", "42", "correct"),
+        ("<think>r</think><answer>41</answer> 42", "42", "incorrect"),
+        # a display on the lines after "the answer is"
+        ("Hence the answer is\n\\[\n(-\\infty,3].\n\\]", "(-\\infty, 3]", "correct"),
+        ("Hence the answer is\n$$\n\\frac{1}{3}\n$$", "1/3", "correct"),
+        ("Hence the answer is\n\\[\n", "3", "no_answer"),
+        # thin space before a letter
+        ("$$\\boxed{3+4\\,i}$$", "3+4i", "correct"),
+        # numerals in a base: the digits and the base, never the digits run together
+        ("$\\boxed{1011_{2}}$", "1011_2", "correct"),
+        ("$\\boxed{10112}$", "1011_2", "incorrect"),
+        ("$\\boxed{1011_{3}}$", "1011_{2}", "incorrect"),
+        ("$\\boxed{11}$", "1011_2", "incorrect"),
+        # a choice letter with its value, against a gold that is the value
+        ("Since 3 x 4 = 12, the answer is (C) 12.", "12", "correct"),
+        ("Since 3 x 4 = 13, the answer is (D) 13.", "12", "incorrect"),
+        # inline math, not its last digit
+        ("Solving, we get $\\frac{3}{2}$", "2", "incorrect"),
+        ("Solving, we get $\\frac{3}{2}$", "3/2", "correct"),
+        ("Factoring gives roots, so $x = 2$ or $x = -3$.", "-3, 2", "correct"),
+        ("Completing squares, its equation is $x^2 + y^2 = 25$.", "x^2+y^2=25", "correct"),
+        ("She sells each for $2 each, making 14 dollars a day.", "14", "correct"),
+    ],
+)
+def test_blind_set_rules(completion: str, gold: str, status: str) -> None:
+    assert grade(completion, gold).status == status

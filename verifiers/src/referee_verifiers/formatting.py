@@ -30,12 +30,15 @@ _TAG_NAME = re.compile(r"[A-Za-z_][\w-]*")
 
 
 def after_thinking(completion: str, think_tag: str = "think") -> str:
-    """The response proper: the text after the last ``</think>``, or all of it if none.
+    """The response proper: the text after the last ``</think>``, or all of it if none;
+    "" while a ``<think>`` is still open (the completion was cut off while reasoning).
 
-    Content verifiers (``match``, ``ifeval``) judge only this, so a constraint or an
-    answer letter weighed while reasoning neither counts nor breaks a constraint.
+    Content verifiers (``math``, ``match``, ``ifeval``) judge only this, so an answer tried
+    while reasoning neither counts nor breaks a constraint, and a completion that never
+    finished thinking has given no answer.
     """
-    return completion.rsplit(f"</{think_tag}>", 1)[-1]
+    response = completion.rsplit(f"</{think_tag}>", 1)[-1]
+    return "" if f"<{think_tag}>" in response else response
 
 
 def grade_think_answer(

@@ -58,6 +58,8 @@ def grade_ifeval(
     argument value counts as absent, so IFEval's own rows work unchanged. ``prompt`` stands
     in for ``combination:repeat_prompt``'s ``prompt_to_repeat`` when that is absent. Only
     the response proper is judged: the text after the last ``</think>``, if there is one.
+    An empty response (nothing after the reasoning, or cut off inside ``<think>``) is
+    ``no_answer`` with reward 0.0, never a vacuous pass of "no commas".
 
     Reward: the fraction of instructions satisfied, or with ``all_or_nothing`` 1.0 only when
     all are. Status ``correct`` when all are, else ``incorrect``. ``details["instructions"]``
@@ -84,6 +86,10 @@ def grade_ifeval(
         return _invalid(errors)
 
     response = after_thinking(completion)
+    if not response.strip():
+        # Saying nothing breaks no "no commas" rule, but it follows no instruction either:
+        # an empty or cut-off response must never be the easy reward.
+        return Verdict("no_answer", 0.0, {"error": "no response after the reasoning"})
     results: list[dict[str, Any]] = []
     for instruction_id, constraint in zip(instruction_ids, parsed, strict=True):
         assert not isinstance(constraint, str)  # errors returned above

@@ -47,7 +47,8 @@ _TEXT_WRAPPER = re.compile(
 _NOISE = re.compile(
     r"\\(?:left|right|middle|displaystyle|textstyle|big|Big|bigg|Bigg)(?![A-Za-z])\.?"
 )
-_SPACING = re.compile(r"(?<!\\)\\(?:[!,;: ]|quad|qquad)(?![A-Za-z])|~")
+# "3+4\,i" is "3+4 i": punctuation spacing may touch a letter; "\quad" may not ("\quadrant").
+_SPACING = re.compile(r"(?<!\\)\\(?:[!,;: ]|(?:quad|qquad)(?![A-Za-z]))|~")
 # Degrees: "90^\circ", "90^{\circ}", "90°", "90\degree", "90 degrees".
 _DEGREES = re.compile(
     r"\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree(?![A-Za-z])|\s+degrees?)\s*$"

@@ -32,7 +32,17 @@ from sympy.parsing.sympy_parser import (  # type: ignore[import-untyped]
 from referee_verifiers.math._normalize import string_key
 
 Kind = Literal[
-    "scalar", "equation", "relation", "set", "tuple", "list", "interval", "matrix", "choice", "text"
+    "scalar",
+    "based",
+    "equation",
+    "relation",
+    "set",
+    "tuple",
+    "list",
+    "interval",
+    "matrix",
+    "choice",
+    "text",
 ]
 
 # Answers longer than this are compared as strings only: parsing cost grows too fast.
@@ -64,8 +74,9 @@ class Answer:
     ``value`` by kind: ``scalar`` a ``Fraction`` (plain numbers) or a sympy expression;
     ``equation`` a (lhs, rhs) pair of scalar answers; ``relation`` a sympy relational;
     ``interval`` a tuple of ``Piece``; ``matrix`` a sympy matrix; ``choice`` the letter;
-    otherwise None. ``items`` holds the elements of ``set``, ``tuple`` and ``list``.
-    ``marker`` is ``%`` or ``°`` when the answer carried one.
+    ``based`` (a numeral in a base, ``1011_2``) a (digits, base) pair; otherwise None.
+    ``items`` holds the elements of ``set``, ``tuple`` and ``list``. ``marker`` is ``%`` or
+    ``°`` when the answer carried one.
     """
 
     text: str
@@ -266,6 +277,9 @@ _REALS = frozenset({"\\mathbb{R}", "\\mathbb R", "\\R", "all real numbers", "\\m
 _WORDS = re.compile(r"[A-Za-z]{3,}(?: [A-Za-z]+)*|no|No")
 _MATH_NAMES = frozenset({"pi", "infty", "inf", "oo", "sqrt", "exp"})
 _ANGLE = re.compile(r"^\\langle(.*)\\rangle$", re.DOTALL)
+# A numeral in a base: "1011_2", "1011_{2}", "FF_{16}". Lowercase letters are variables
+# ("a_{12}" is a term of a sequence), so digits past 9 must be capitals.
+_BASED = re.compile(r"^([0-9A-Z]+)_\{?(\d{1,2})\}?$")
 
 
 def _split_top(text: str, separator: re.Pattern[str]) -> list[str]:
@@ -391,6 +405,21 @@ def _set_expression(text: str) -> Answer:
     return Answer(text, "interval", pieces) if pieces else Answer(text, "text")
 
 
+def _based(text: str) -> Answer | None:
+    """``1011_2`` as the digits ``1011`` in base 2; None unless they are valid there."""
+    match = _BASED.match(text)
+    if match is None:
+        return None
+    digits, base = match.group(1), int(match.group(2))
+    try:
+        if not 2 <= base <= 36:
+            return None
+        int(digits, base)
+    except ValueError:
+        return None
+    return Answer(text, "based", (digits.lstrip("0") or "0", base))
+
+
 def _brace_group(text: str) -> str | None:
     """The inside of a plain ``{...}`` wrapping all of ``text``, else None."""
     if not (text.startswith("{") and text.endswith("}")):
@@ -439,6 +468,9 @@ def parse_answer(text: str) -> Answer:
         high = Answer("\\infty", "scalar", sympy.oo)
         low = Answer("-\\infty", "scalar", -sympy.oo)
         return Answer(text, "interval", (Piece(low, high, True, True),))
+    based = _based(text)
+    if based is not None:
+        return based
     if _WORDS.fullmatch(text) and text.lower() not in _MATH_NAMES:
         return Answer(text, "text", marker=marker)
     angle = _ANGLE.match(text)

@@ -25,6 +25,7 @@ cost is guarded, not bounded: call ``compare`` through a deadline (``IsolatedPoo
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
 from functools import lru_cache
@@ -337,6 +338,25 @@ def _collections(gold: Answer, answer: Answer, rel_tol: float) -> Result:
 
 _COLLECTIONS = frozenset({"set", "tuple", "list"})
 _SETS = frozenset({"interval", "relation"})
+# A choice letter followed by its option's value: "(C) 12".
+_CHOICE_VALUE = re.compile(r"^\([A-J]\)\s+(.+)$", re.DOTALL)
+
+
+def _choice_value(gold: Answer, answer: Answer, rel_tol: float) -> bool:
+    """ "(C) 12" against a gold that is a value, not a letter: the value is the answer."""
+    value = _CHOICE_VALUE.match(answer.text)
+    return value is not None and _compare(gold, parse_answer(value.group(1)), rel_tol)[0]
+
+
+def _numerals(gold: Answer, answer: Answer) -> bool:
+    """Numerals in a base: the same digits in the same base. Digits without a base match
+    a gold's digits (``1011`` for ``1011_2``), the way the question asked to write them;
+    a value in another base (``11`` for ``1011_2``) does not."""
+    if gold.kind == answer.kind == "based":
+        return bool(gold.value == answer.value)
+    based, other = (gold, answer) if gold.kind == "based" else (answer, gold)
+    digits = string_key(other.text)
+    return digits.isalnum() and (digits.lstrip("0") or "0") == based.value[0]
 
 
 def _compare(gold: Answer, answer: Answer, rel_tol: float) -> Result:
@@ -344,6 +364,10 @@ def _compare(gold: Answer, answer: Answer, rel_tol: float) -> Result:
         return True, "string"
     g, a = gold.kind, answer.kind
     rule: Callable[[Answer, Answer, float], Result] | None = None
+    if a == "choice" and g != "choice":
+        return _choice_value(gold, answer, rel_tol), "choice"
+    if g == "based" or a == "based":
+        return _numerals(gold, answer), "base"
     if g == "choice" or a == "choice":
         equal = g == a and gold.value == answer.value
         return equal, "choice"

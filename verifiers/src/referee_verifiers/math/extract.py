@@ -1,7 +1,9 @@
 """From a completion to its final answer (normalized text), or none when it has none.
 
-Policy ``strict``: only the last ``\\boxed{...}`` / ``\\fbox{...}`` counts. Policy ``lenient``
-(the default), in order of preference:
+Only the response counts: the text after the last ``</think>`` (nothing, while a
+``<think>`` is left open), and within it the last ``<answer>...</answer>`` block when there
+is one. Policy ``strict``: only the last ``\\boxed{...}`` / ``\\fbox{...}`` counts. Policy
+``lenient`` (the default), in order of preference:
 
 1. The last ``\\boxed{...}`` / ``\\fbox{...}`` (nested braces kept; ``\\boxed 5`` too). When
    the completion boxes anything, only boxes count: an empty or unterminated last box
@@ -10,10 +12,13 @@ Policy ``strict``: only the last ``\\boxed{...}`` / ``\\fbox{...}`` counts. Poli
    completion's last word on its answer is that line, not the box it went back on.
 2. The whole completion, when it is short and has no prose (``0.5``, ``$[2, 5)$``).
 3. GSM8K's ``#### 42`` line.
-4. What follows "the final answer is" / "answer:" on its line.
+4. What follows "the final answer is" / "answer:" on its line, or the display
+   (``\\[...\\]``, ``$$...$$``) that follows it on the next lines.
 5. A multiple-choice letter, when the gold is one (``(C)``, "option C").
 6. The last ``**bold**`` value of the last paragraph.
-7. The last number in the completion.
+7. The last number in the completion; when that number is part of inline math
+   (``$\\frac{3}{2}$``, ``$x = 2$ or $x = -3$``), that math instead, so a fraction or an
+   equation is never read as its last digit.
 
 Hedging: the final answer is the last *group* of boxes, boxes separated only by
 punctuation, "and", "or" or a hedge word ("alternatively", "or maybe"). A group of
@@ -30,6 +35,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from referee_verifiers.formatting import after_thinking
 from referee_verifiers.math._normalize import normalize, string_key, strip_math_delimiters
 
 Policy = Literal["lenient", "strict"]
@@ -64,6 +70,17 @@ _ANSWER_IS = re.compile(
     r"answer\s*(?:is|:|=)\s*:?\s*(\$[^$\n]{1,160}\$|[^\n]{1,160}?)\s*(?:\.\s|\.?\s*$)",
     re.IGNORECASE | re.MULTILINE,
 )
+# "The answer is\n\\[\n 5\n\\]": the display on the lines after the label is the answer.
+_ANSWER_DISPLAY = re.compile(
+    r"answer\s*(?:is|:|=)\s*:?\s*(?:\\\[(.{1,400}?)\\\]|\$\$(.{1,400}?)\$\$)",
+    re.IGNORECASE | re.DOTALL,
+)
+# What is left of a stated answer that was only the opening of a display: no answer.
+_ONLY_DELIMITERS = re.compile(r"(?:\\[\[\]()]|\$|\s)*")
+# R1-Zero style: the answer block of the response.
+_ANSWER_TAG = re.compile(r"<answer>(.*?)(?:</answer>|\Z)", re.DOTALL)
+# Inline math in prose: "$x = 2$", "\(\frac{3}{2}\)".
+_INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]{1,200})\$(?!\$)|\\\((.{1,200}?)\\\)")
 _CHOICE = re.compile(
     r"(?i:answer|option|choice)\s*(?:is|:)?\s*(?:\*\*)?\(?\s*([A-J])\s*\)?(?![A-Za-z])"
     r"|\(([A-J])\)|\*\*([A-J])\*\*",
@@ -94,7 +111,7 @@ class Extraction:
     ``parts`` holds the normalized final answer, or several when the completion ends with
     a group of different boxed answers; empty when there is no answer. ``source`` names
     where it was found (``boxed``, ``bare``, ``gsm8k``, ``stated``, ``choice``, ``bold``,
-    ``last_number``; ``none`` when nothing was).
+    ``last_math``, ``last_number``; ``none`` when nothing was).
     """
 
     parts: tuple[str, ...]
@@ -196,15 +213,53 @@ def _stated(text: str) -> str:
 
     "Final Answer: The final answer is 36." states 36: a statement inside the captured
     text is read again, so a label in front of a sentence does not become the answer.
+    A display that opens after the label and closes lines later is read whole.
     """
-    stated = _ANSWER_IS.findall(text)
-    if not stated:
+    lines = list(_ANSWER_IS.finditer(text))
+    displays = list(_ANSWER_DISPLAY.finditer(text))
+    if displays and (not lines or displays[-1].start() >= lines[-1].start()):
+        display = displays[-1]
+        return normalize(display.group(1) if display.group(1) is not None else display.group(2))
+    if not lines:
         return ""
-    answer = stated[-1].strip("*").strip()
+    answer = lines[-1].group(1).strip("*").strip()
     inner = _ANSWER_IS.findall(answer + "\n")
     if inner:
         answer = inner[-1].strip("*").strip()
+    if _ONLY_DELIMITERS.fullmatch(answer):
+        return ""
     return normalize(strip_math_delimiters(answer))
+
+
+def _inline_math_group(text: str) -> tuple[int, int, str] | None:
+    """The last run of inline math spans joined only by "," / "and" / "or", as (start,
+    end, answer): ``$x = 2$ or $x = -3$`` answers ``x = 2, x = -3``. Spans that read as
+    prose (``$2 each, making $``) are not math."""
+    spans = [
+        (m.start(), m.end(), m.group(1) if m.group(1) is not None else m.group(2))
+        for m in _INLINE_MATH.finditer(text)
+    ]
+    spans = [span for span in spans if span[2].strip() and not _is_prose(span[2])]
+    if not spans:
+        return None
+    group = [spans[-1]]
+    for earlier in reversed(spans[:-1]):
+        if not _JOINER.fullmatch(text[earlier[1] : group[0][0]]):
+            break
+        group.insert(0, earlier)
+    answer = ", ".join(normalize(content) for _, _, content in group)
+    return group[0][0], group[-1][1], answer
+
+
+def _last_number(tail: str) -> Extraction:
+    """The last number of ``tail``, or the inline math it is part of."""
+    numbers = list(_NUMBER.finditer(tail))
+    if not numbers:
+        return _NONE
+    math = _inline_math_group(tail)
+    if math is not None and math[0] <= numbers[-1].start() < math[1]:
+        return _single(math[2], "last_math")
+    return _single(normalize(numbers[-1].group(0)), "last_number")
 
 
 def _answer_line(text: str) -> Extraction | None:
@@ -244,6 +299,10 @@ def extract(completion: str, *, policy: Policy = "lenient", choice: bool = False
         >>> extract("The answer is 7.").answer
         '7'
     """
+    completion = after_thinking(completion)
+    tagged = _ANSWER_TAG.findall(completion)
+    if tagged:
+        completion = tagged[-1]
     boxes = _boxes(completion)
     boxed = _boxed_group(completion, boxes)
     if boxed is not None and policy == "lenient":
@@ -278,8 +337,7 @@ def extract(completion: str, *, policy: Policy = "lenient", choice: bool = False
         answer = normalize(_LABEL.sub("", bold[-1]))
         if answer:
             return _single(answer, "bold")
-    numbers = _NUMBER.findall(tail)
-    return _single(normalize(numbers[-1]), "last_number") if numbers else _NONE
+    return _last_number(tail)
 
 
 def extract_answer(completion: str, *, policy: Policy = "lenient") -> str | None:
