@@ -210,3 +210,92 @@ def test_grade_turns_a_crash_into_internal_error(monkeypatch: pytest.MonkeyPatch
 )
 def test_blind_set_rules(completion: str, gold: str, status: str) -> None:
     assert grade(completion, gold).status == status
+
+
+# Fourth blind set's findings (tests/data/math_blind4.jsonl), each as the general rule.
+@pytest.mark.parametrize(
+    ("gold", "answer", "equal"),
+    [
+        # "\pmod" is not "\pm"; a congruence's residue is the answer
+        ("3", "3 \\pmod 7", True),
+        ("x \\equiv 3 \\pmod 7", "3", True),
+        ("3", "4 \\pmod 7", False),
+        # a mark on both sides is read once: 0.25% is not 25%
+        ("25\\%", "0.25\\%", False),
+        ("25\\%", "0.25", True),
+        # exact integers are exact, however large
+        ("2^{2023}-1", "-1+2^{2023}", True),
+        ("2^{1100}", "2^{1100}+1", False),
+        ("1000000000001", "1000000000000", False),
+        # a degree mark inside a trig argument
+        ("\\frac12", "\\sin 30^\\circ", True),
+        ("\\frac12", "\\sin 30", False),
+        # number words, fractions in words, a noun after them
+        ("5", "five", True),
+        ("500", "Five hundred tickets", True),
+        ("\\frac{3}{4}", "three-fourths of the pizza", True),
+        ("1.5", "one and a half hours", True),
+        ("21", "twenty-one", True),
+        ("21", "twenty-two", False),
+        ("7/2", "3 and 1/2", True),
+        # units and currency around a value
+        ("3600", "3600 s", True),
+        ("5", "5 km/h", True),
+        ("18", "USD 18", True),
+        ("2x", "2 x", True),
+        # the empty set, however it is said
+        ("\\text{no solution}", "\\emptyset", True),
+        ("\\emptyset", "no real solutions", True),
+        ("\\text{no solution}", "2", False),
+        ("yes", "no", False),
+        # what is being defined is the unknown side
+        ("2x+1", "f(x) = 2x+1", True),
+        ("\\frac{x-1}{2}", "f^{-1}(x)=\\frac{x-1}{2}", True),
+        ("2x", "\\frac{dy}{dx} = 2x", True),
+        ("2x+1", "f(x) = 2x+2", False),
+        # qualifiers after the answer
+        ("x", "f(x) = x \\text{ for all } x \\in \\mathbb{R}", True),
+        ("n = 2^k", "n = 2^k \\text{ for } k \\ge 0", True),
+    ],
+)
+def test_blind_set_4_equivalence_rules(gold: str, answer: str, equal: bool) -> None:
+    assert compare(gold, answer)[0] is equal
+
+
+@pytest.mark.parametrize(
+    ("completion", "gold", "status"),
+    [
+        ("Adding them up.\n\n**Answer**: 17 (since a_18 = 53 > 50)", "17", "correct"),
+        ("所以概率为 $\\dfrac{3}{5}$。 故答案为\uff1a$\\dfrac{3}{5}$", "\\frac{3}{5}", "correct"),
+        ("2 \u00d7 4 = 8 なので、答えは 8 です。", "8", "correct"),
+        # a base model answering, then inventing the next question and answering that too
+        (
+            "So the answer is $8$.\n\nQuestion: A farmer has 9 cows. The answer is $9$.",
+            "8",
+            "correct",
+        ),
+        (
+            "So the answer is $8$.\n\nQuestion: A farmer has 9 cows. The answer is $9$.",
+            "9",
+            "incorrect",
+        ),
+        # a box taken back: the answer stated after the retraction is the final one
+        (
+            "so the answer is $\\boxed{15}$. Wait, that's wrong: it is $\\binom72=21$. "
+            "So the answer is 21.",
+            "21",
+            "correct",
+        ),
+        (
+            "so the answer is $\\boxed{15}$. Wait, that's wrong: it is $\\binom72=21$. "
+            "So the answer is 21.",
+            "15",
+            "incorrect",
+        ),
+        ("$\\boxed{15}$\nSo the answer is 21.", "21", "correct"),
+        # a mixed number in prose is read whole
+        ("8 x 2/3 = 16/3, which is 5 and 1/3 cups.", "\\frac{16}{3}", "correct"),
+    ],
+)
+def test_blind_set_4_extraction_rules(completion: str, gold: str, status: str) -> None:
+    assert grade(completion, gold).status == status

@@ -54,8 +54,32 @@ _DEGREES = re.compile(
     r"\s*(?:\^\s*\{?\s*\\circ\s*\}?|\\circ|°|\\degree(?![A-Za-z])|\s+degrees?)\s*$"
 )
 _PERCENT = re.compile(r"\s*(?:\\%|%|\s+percent|\s+pct)\s*$")
-# Currency: "\$5", "$5" inside text, "5 dollars".
-_CURRENCY = re.compile(r"\\\$")
+# A degree mark inside a trig function's argument belongs to the argument, not to the whole
+# answer: "\sin 30^\circ" is sin(pi/6).
+_TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
+_DEGREE_ARGUMENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:\^\s*\{?\s*\\circ\s*\}?|°)")
+# Currency: "\$5", "$5" inside text, "5 dollars", "€5", "USD 18".
+_CURRENCY = re.compile(r"\\\$|[€£¥]|\\(?:euro|pounds)(?![A-Za-z])|^(?:USD|EUR|GBP|US)\s*(?=[\d.-])")
+# A modulus after a residue: "3 \pmod 7", "3 \pmod{7}", "3 (\bmod 7)", "3 \mod 7". The
+# residue is the answer; "x \equiv 3" then reads as "x = 3".
+_MODULUS = re.compile(r"\s*\(?\s*\\(?:pmod|bmod|mod)(?![A-Za-z])\s*(?:\{[^{}]*\}|[\w]+)\s*\)?\s*$")
+_EQUIV = re.compile(r"\\equiv(?![A-Za-z])")
+# A qualifier after the answer proper: "f(x) = x for all x \in \mathbb{R}", "n = 2^k where
+# k \ge 0". The answer is what it qualifies.
+_QUALIFIER = re.compile(
+    r"(?<=\S)\s*,?\s+(?:for (?:all|every|any|each|some)\b|for [A-Za-z] ?(?:\\[a-z]+|[<>=])|where\b)"
+    r".*$",
+    re.DOTALL,
+)
+# A reason in parentheses after the answer: "17 (since a_18 = 53 > 50)".
+_REASON = re.compile(
+    r"(?<=\S)\s*\((?:since|because|as|which|i\.e\.|from|by|using|so|when)\b[^()]*\)$",
+    re.IGNORECASE,
+)
+# "3 and 1/2" is the mixed number "3 1/2".
+_AND_FRACTION = re.compile(
+    r"(?<![\d.])(\d+)\s+and\s+(?=\d+\s*/\s*\d+\s*$|\\frac\{\d+\}\{\d+\}\s*$)"
+)
 # "\dfrac", "\tfrac", "\cfrac" -> "\frac".
 _FRAC_VARIANTS = re.compile(r"\\[dtc]frac(?![A-Za-z])")
 # Brace-less arguments: "\frac12" -> "\frac{1}{2}", "\frac1{x}", "\sqrt3" -> "\sqrt{3}".
@@ -74,9 +98,12 @@ _NOT_UNITS = frozenset(
     {"or", "and", "sqrt", "sin", "cos", "tan", "log", "ln", "exp", "pi", "infty", "inf", "oo"}
 )
 # A number (or a simple numeric LaTeX value) followed by words: "12 apples", "4.5 cm^2".
+# A value may be a mixed number ("5 1/3 cups"); a unit may be one SI letter after a space
+# ("3600 s", "5 km/h").
 _VALUE_THEN_WORDS = re.compile(
-    r"^(-?(?:\d[\d.,]*|\\frac\{\d+\}\{\d+\}|\d*\\sqrt\{\d+\}|\d*\\pi)(?:\s*[%°])?)"
-    r"\s+((?:[A-Za-z]{2,}\.?(?:\s*\^\s*\{?\d\}?)?[\s/]*){1,4})$"
+    r"^(-?(?:\d+ \d+/\d+|\d+ ?\\frac\{\d+\}\{\d+\}|\d+/\d+|\d[\d.,]*|\\frac\{\d+\}\{\d+\}"
+    r"|\d*\\sqrt\{\d+\}|\d*\\pi)(?:\s*[%°])?)"
+    r"\s+((?:(?:[A-Za-z]{2,}|[smghLJNWVK](?![A-Za-z]))\.?(?:\s*\^\s*\{?\d\}?)?[\s/]*){1,4})$"
 )
 _INFINITY_WORDS = re.compile(r"(?<![A-Za-z\\])(?:infinity|inf)(?![A-Za-z])|\\infin(?![A-Za-z])")
 _SPACES = re.compile(r"\s+")
@@ -148,13 +175,19 @@ def normalize(text: str) -> str:
     """
     text = _UNICODE_CHARS.sub(lambda m: _UNICODE[m.group(0)], text)
     text = strip_math_delimiters(text)
-    text = _CURRENCY.sub("", text).replace("$", "")
+    text = _CURRENCY.sub("", text.strip()).replace("$", "")
     text = _NOISE.sub("", text)
     text = _SPACING.sub(" ", text)
     text = text.strip().rstrip(".,;").strip()
     text = _TEXT_UNIT.sub("", text)
     text = _unwrap_text(text)
     text = _SPACES.sub(" ", text).strip().rstrip(".,;").strip()
+    text = _QUALIFIER.sub("", _REASON.sub("", text))
+    text = _MODULUS.sub("", text)
+    text = _EQUIV.sub("=", text)
+    text = _AND_FRACTION.sub(r"\1 ", text)
+    if _TRIG.search(text):
+        text = _DEGREE_ARGUMENT.sub(r"(\1\\pi/180)", text)
     marker = ""
     if _PERCENT.search(text):
         text, marker = _PERCENT.sub("", text), "%"

@@ -30,6 +30,7 @@ from sympy.parsing.sympy_parser import (  # type: ignore[import-untyped]
 )
 
 from referee_verifiers.math._normalize import string_key
+from referee_verifiers.math._words import number_from_words
 
 Kind = Literal[
     "scalar",
@@ -259,7 +260,6 @@ _RELATION = re.compile(r"\\(?:le|ge|leq|geq|lt|gt|ne|neq|leqslant|geqslant)(?![A
 _EQUALS = re.compile(r"(?<![<>!\\])=")
 _CUP = re.compile(r"\\cup(?![A-Za-z])|\s+U\s+")
 _SET_WRAP = re.compile(r"^\\\{(.*)\\\}$", re.DOTALL)
-_EMPTY_SET = frozenset({"\\emptyset", "\\varnothing", "\\{\\}", "{}"})
 # "C", "(C)", and an AMC-style letter followed by its option's value: "(B) 12"; but not
 # "(C) and (D)", two letters.
 _CHOICE_LETTER = re.compile(r"^\(?([A-J])\)?$|^\(([A-J])\)\s+(?!(?:and|or)\b)(?!.*\([A-J]\))\S")
@@ -273,9 +273,17 @@ _SETMINUS = re.compile(r"\\setminus(?![A-Za-z])|\\backslash(?![A-Za-z])")
 _AND = re.compile(r"\sand\s")
 _OR = re.compile(r"\sor\s")
 _REALS = frozenset({"\\mathbb{R}", "\\mathbb R", "\\R", "all real numbers", "\\mathbb{R}^1"})
-# Plain words are text answers ("Monday", "yes"), not products of one-letter variables.
-_WORDS = re.compile(r"[A-Za-z]{3,}(?: [A-Za-z]+)*|no|No")
-_MATH_NAMES = frozenset({"pi", "infty", "inf", "oo", "sqrt", "exp"})
+# "x = \pm 2", not "\pmod".
+_PLUS_MINUS = re.compile(r"\\pm(?![A-Za-z])")
+_PHRASE = re.compile(r"[A-Za-z]+(?:[ -][A-Za-z]+)*")
+# Joiners and one-letter words do not make a phrase of "a and b"; these names are math.
+_NOT_PROSE = frozenset({"and", "or", "pi", "infty", "inf", "oo", "sqrt", "exp"})
+# Ways to say the answer is the empty set.
+_NO_SOLUTION = re.compile(
+    r"(?:there (?:is|are) )?(?:no(?: real| integer)? (?:solutions?|roots?|such \w+)|none"
+    r"|\\emptyset|\\varnothing|\\\{\s*\\\}|\{\s*\})",
+    re.IGNORECASE,
+)
 _ANGLE = re.compile(r"^\\langle(.*)\\rangle$", re.DOTALL)
 # A numeral in a base: "1011_2", "1011_{2}", "FF_{16}". Lowercase letters are variables
 # ("a_{12}" is a term of a sequence), so digits past 9 must be capitals.
@@ -420,6 +428,15 @@ def _based(text: str) -> Answer | None:
     return Answer(text, "based", (digits.lstrip("0") or "0", base))
 
 
+def _is_phrase(text: str) -> bool:
+    """Plain words ("Monday", "no solution", "twenty-one") are a text answer, not a product
+    of one-letter variables; "a and b" or "x" are not words."""
+    if not _PHRASE.fullmatch(text):
+        return False
+    words = re.split(r"[ -]", text.lower())
+    return any(len(word) >= 3 and word not in _NOT_PROSE for word in words) or text in ("no", "No")
+
+
 def _brace_group(text: str) -> str | None:
     """The inside of a plain ``{...}`` wrapping all of ``text``, else None."""
     if not (text.startswith("{") and text.endswith("}")):
@@ -453,8 +470,8 @@ def parse_answer(text: str) -> Answer:
         text, marker = text[:-1].strip(), text[-1]
     if not text or len(text) > MAX_PARSE_CHARS:
         return Answer(text, "text", marker=marker)
-    if "\\pm" in text and text.count("\\pm") == 1:  # "x = \pm 2" is two answers
-        plus, minus = text.replace("\\pm", "+"), text.replace("\\pm", "-")
+    if len(_PLUS_MINUS.findall(text)) == 1:  # "x = \pm 2" is two answers
+        plus, minus = _PLUS_MINUS.sub("+", text), _PLUS_MINUS.sub("-", text)
         return Answer(text, "list", items=(parse_answer(plus), parse_answer(minus)))
     choice = _CHOICE_LETTER.match(text)
     if choice:
@@ -462,8 +479,6 @@ def parse_answer(text: str) -> Answer:
     membership = _MEMBERSHIP.match(text)
     if membership:
         return parse_answer(membership.group(1) + marker)
-    if text in _EMPTY_SET:
-        return Answer(text, "set")
     if text in _REALS:
         high = Answer("\\infty", "scalar", sympy.oo)
         low = Answer("-\\infty", "scalar", -sympy.oo)
@@ -471,7 +486,12 @@ def parse_answer(text: str) -> Answer:
     based = _based(text)
     if based is not None:
         return based
-    if _WORDS.fullmatch(text) and text.lower() not in _MATH_NAMES:
+    if _NO_SOLUTION.fullmatch(text):
+        return Answer(text, "set")
+    if _is_phrase(text):
+        number = number_from_words(text)
+        if number is not None:
+            return Answer(text, "scalar", number, marker=marker)
         return Answer(text, "text", marker=marker)
     angle = _ANGLE.match(text)
     if angle:

@@ -61,6 +61,8 @@ def _close(x: complex, y: complex, rel_tol: float) -> bool:
 def _numbers_equal(a: Fraction, b: Fraction, rel_tol: float) -> bool:
     if a == b:
         return True
+    if a.denominator == b.denominator == 1:
+        return False  # integers are exact: 2^{40} + 1 is not 2^{40} at any tolerance
     return abs(a - b) <= Fraction(rel_tol) * max(abs(a), abs(b))
 
 
@@ -96,8 +98,12 @@ def _expr_equal(a: Any, b: Any, rel_tol: float) -> bool:
             return _numbers_equal(Fraction(str(a)), Fraction(str(b)), rel_tol)
         if a.has(sympy.oo, -sympy.oo, sympy.zoo) or b.has(sympy.oo, -sympy.oo, sympy.zoo):
             return False
-        try:
-            return _close(complex(sympy.N(a, 30)), complex(sympy.N(b, 30)), rel_tol)
+        exact_a, exact_b = a.doit(), b.doit()  # "2^{2023} - 1" as the integer it is
+        if exact_a.is_Rational and exact_b.is_Rational:
+            return _numbers_equal(Fraction(str(exact_a)), Fraction(str(exact_b)), rel_tol)
+        try:  # sympy Floats, not Python floats: values past 1e308 still compare
+            x, y = sympy.N(a, 30), sympy.N(b, 30)
+            return bool(abs(x - y) <= max(rel_tol * max(abs(x), abs(y)), _ABS_TOL))
         except (TypeError, ValueError, OverflowError):
             return False
     at_points = _at_points(a, b, rel_tol)
@@ -127,8 +133,10 @@ def _variants(answer: Answer) -> list[Any]:
 
 def _scalars(gold: Answer, answer: Answer, rel_tol: float) -> Result:
     exact = isinstance(gold.value, Fraction) and isinstance(answer.value, Fraction)
-    for g in _variants(gold):
-        for a in _variants(answer):
+    # A mark read one way on one side only: "25%" is 0.25, but "0.25%" is not "25%".
+    same_mark = gold.marker == answer.marker
+    for g in [gold.value] if same_mark else _variants(gold):
+        for a in [answer.value] if same_mark else _variants(answer):
             if isinstance(g, Fraction) and isinstance(a, Fraction):
                 if _numbers_equal(g, a, rel_tol):
                     return True, "numeric"
@@ -168,10 +176,11 @@ def _is_symbol(answer: Answer) -> bool:
 
 
 def _is_unknown(answer: Answer) -> bool:
-    """A lone variable, or a tuple of them: the ``(a, b)`` of ``(a, b) = (2, 3)``."""
+    """A lone variable, or a tuple of them: the ``(a, b)`` of ``(a, b) = (2, 3)``; or what
+    is being defined: ``f(x)``, ``f^{-1}(x)``, ``y'``, ``\\frac{dy}{dx}``."""
     if answer.kind == "tuple":
         return bool(answer.items) and all(_is_symbol(item) for item in answer.items)
-    return _is_symbol(answer)
+    return _is_symbol(answer) or _DEFINED.fullmatch(answer.text.replace(" ", "")) is not None
 
 
 def _equation_side(equation: Answer, rel_tol: float) -> Answer | None:
@@ -338,6 +347,11 @@ def _collections(gold: Answer, answer: Answer, rel_tol: float) -> Result:
 
 _COLLECTIONS = frozenset({"set", "tuple", "list"})
 _SETS = frozenset({"interval", "relation"})
+# The left side of a definition: f(x), g(x,y), f^{-1}(x), y', y'', \frac{dy}{dx}.
+_DEFINED = re.compile(
+    r"[A-Za-z](?:\^\{?-1\}?)?\\?(?:left)?\([A-Za-z](?:,[A-Za-z])*\\?(?:right)?\)"
+    r"|[A-Za-z]'+|\\frac\{d[A-Za-z]?\}\{d[A-Za-z]\}"
+)
 # A choice letter followed by its option's value: "(C) 12".
 _CHOICE_VALUE = re.compile(r"^\([A-J]\)\s+(.+)$", re.DOTALL)
 

@@ -66,14 +66,30 @@ _HEDGE = re.compile(
 )
 HEDGE_GAP_CHARS = 200
 _GSM8K = re.compile(r"^\s*####\s*(.+?)\s*$", re.MULTILINE)
+# "answer is", "answer:", "**Answer**:", and the labels of Chinese and Russian answers.
+_ANSWER_LABEL = r"(?:answer(?:\*\*|__)?\s*(?:is|:|=)|答案\s*(?:是|为|:|\uff1a)|ответ\s*:)"
 _ANSWER_IS = re.compile(
-    r"answer\s*(?:is|:|=)\s*:?\s*(\$[^$\n]{1,160}\$|[^\n]{1,160}?)\s*(?:\.\s|\.?\s*$)",
+    _ANSWER_LABEL
+    + r"\s*[:\uff1a]?\s*(\$[^$\n]{1,160}\$|[^\n]{1,160}?)\s*(?:[.\u3002]\s|[.\u3002]?\s*$)",
     re.IGNORECASE | re.MULTILINE,
 )
 # "The answer is\n\\[\n 5\n\\]": the display on the lines after the label is the answer.
 _ANSWER_DISPLAY = re.compile(
-    r"answer\s*(?:is|:|=)\s*:?\s*(?:\\\[(.{1,400}?)\\\]|\$\$(.{1,400}?)\$\$)",
+    _ANSWER_LABEL + r"\s*[:\uff1a]?\s*(?:\\\[(.{1,400}?)\\\]|\$\$(.{1,400}?)\$\$)",
     re.IGNORECASE | re.DOTALL,
+)
+# A line that opens a new turn the model invented after answering: a base model going on
+# with "Question: ..." or a chat template's next message. The answer is before it.
+_NEW_TURN = re.compile(
+    r"^[ \t]*(?:(?:Question|Problem|Q|Input|Human|User|Instruction)[ \t]*\d*[ \t]*[:\uff1a]"
+    r"|<\|(?:im_start|im_end|endoftext|eot_id|start_header_id|user)\|>|</s>)",
+    re.MULTILINE,
+)
+# After a box, words that take it back: an answer stated after them is the final one.
+_RETRACTION = re.compile(
+    r"\b(?:wait|that'?s (?:wrong|incorrect|not right)|that is (?:wrong|incorrect)|mistake"
+    r"|correction|actually|let me re-?check|I made an error)\b",
+    re.IGNORECASE,
 )
 # What is left of a stated answer that was only the opening of a display: no answer.
 _ONLY_DELIMITERS = re.compile(r"(?:\\[\[\]()]|\$|\s)*")
@@ -90,13 +106,16 @@ _CHOICE = re.compile(
 # inside a remark ("if rotations counted, the answer is 144 instead") does not.
 _LABELED_LINE = re.compile(
     r"^[ \t]*(?:\*\*)?[ \t]*(?:(?:final[ \t]+)?answer[ \t]*(?:\*\*)?[ \t]*:|####"
-    r"|(?:so[ \t]+|thus[ \t]+)?the[ \t]+final[ \t]+answer[ \t]+is)",
+    r"|(?:(?:so|thus|hence|therefore)[ \t,]+)?the[ \t]+(?:final[ \t]+)?answer[ \t]+is)",
     re.IGNORECASE | re.MULTILINE,
 )
 _BOLD = re.compile(r"\*\*([^*\n]{1,80})\*\*")
-_NUMBER = re.compile(r"-?\d+(?:,\d{3})*(?:\.\d+)?(?:/\d+)?")
+# A number in prose, a mixed number ("5 and 1/3", "5 1/3") whole.
+_NUMBER = re.compile(r"-?\d+(?:(?: and | )\d+/\d+|(?:,\d{3})*(?:\.\d+)?(?:/\d+)?)")
 # Words of three letters or more that are not a LaTeX command nor a math function: prose.
-_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
+# Any script's letters: "答えは 8 です" is prose too. CJK writes words without spaces, so one
+# ideograph or kana is enough.
+_WORD = re.compile(r"(?<![\\\w])[^\W\d_]{3,}|[\u3040-\u30ff\u4e00-\u9fff]")
 _MATH_WORDS = frozenset(
     {"sqrt", "sin", "cos", "tan", "log", "exp", "frac", "cot", "sec", "csc", "infty", "cup"}
     | {"and", "matrix", "pmatrix", "bmatrix", "vmatrix", "array"}
@@ -303,12 +322,23 @@ def extract(completion: str, *, policy: Policy = "lenient", choice: bool = False
     tagged = _ANSWER_TAG.findall(completion)
     if tagged:
         completion = tagged[-1]
+    turn = _NEW_TURN.search(completion)
+    if turn is not None and turn.start() > 0:
+        answered = extract(completion[: turn.start()], policy=policy, choice=choice)
+        if answered.parts:
+            return answered
     boxes = _boxes(completion)
     boxed = _boxed_group(completion, boxes)
     if boxed is not None and policy == "lenient":
         after = completion[boxes[-1][1] :][-TAIL_CHARS:]
         labels = list(_LABELED_LINE.finditer(after))
-        later = _answer_line(after[labels[-1].start() :]) if labels else None
+        retraction = _RETRACTION.search(after)
+        if labels:
+            later = _answer_line(after[labels[-1].start() :])
+        elif retraction is not None:
+            later = _answer_line(after[retraction.end() :])
+        else:
+            later = None
         if later is None or not later.parts or _is_prose(later.parts[0]):
             return boxed  # "Answer: see above" points back at the box
         return later
