@@ -129,6 +129,23 @@ async def test_bad_input_is_a_4xx_naming_the_problem_and_the_service_keeps_servi
     assert after.json()["results"][0]["status"] == "correct"
 
 
+@pytest.mark.parametrize("path", ["/v1/score", "/openrlhf/reward", "/slime/reward"])
+async def test_a_body_sent_as_a_form_is_a_415_naming_the_content_type(
+    client: httpx.AsyncClient, path: str
+) -> None:
+    body = json.dumps({"items": [{"kind": "math", "completion": "1", "gold": "1"}]})
+    form = await client.post(
+        path, content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert form.status_code == 415
+    assert "content-type: application/json" in form.json()["detail"]
+
+    # No content type at all is read as JSON (requests' data=json.dumps(...) sends none).
+    plain = await client.post(path, content=body)
+    assert plain.status_code != 415, plain.text
+    assert plain.status_code == 200 or "loc" in plain.text, plain.text
+
+
 async def test_health_ready_and_docs(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     assert (await client.get("/docs")).status_code == 200

@@ -51,3 +51,21 @@ def get_tenant(request: Request, runtime: RuntimeDep) -> Tenant:
 
 
 TenantDep = Annotated[Tenant, Depends(get_tenant)]
+
+
+def require_json(request: Request) -> None:
+    """415 naming the fix when a body is sent as anything but JSON.
+
+    ``curl -d`` sends a form content type; FastAPI would then answer a 422 about the body's
+    shape that does not say why. No content type at all is read as JSON, as FastAPI does.
+    """
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        return
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media == "application/json" or media.endswith("+json"):
+        return
+    raise HTTPException(
+        status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        detail=f"body: send JSON with 'content-type: application/json' (got {media!r})",
+    )

@@ -33,18 +33,22 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from referee_client.labels import item_from_label
 from referee_client.protocol import AnyItem, ItemResult, ScoreOptions, ScoreRequest, Status
 
-from referee_service.api.deps import RuntimeDep, TenantDep
+from referee_service.api.deps import RuntimeDep, TenantDep, require_json
 from referee_service.api.routes import score as score_route
 from referee_service.tenants import Tenant
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["trainer protocols"])
+# A body without a content type is read as JSON (``requests.post(url, data=json.dumps(...))``
+# sends none); any other content type is a 415 that names the fix.
+router = APIRouter(
+    tags=["trainer protocols"], dependencies=[Depends(require_json)], strict_content_type=False
+)
 
 # OpenRLHF logs the mean of each ``extra_logs`` column; the columns are the same on every
 # call (a varying key set would break its per-key aggregation), each 1.0 or 0.0 per sample.

@@ -12,7 +12,7 @@ import hashlib
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
 from referee_client.protocol import (
     BUILTIN_KINDS,
     CodeItem,
@@ -22,7 +22,7 @@ from referee_client.protocol import (
     ScoreResponse,
 )
 
-from referee_service.api.deps import RuntimeDep, TenantDep
+from referee_service.api.deps import RuntimeDep, TenantDep, require_json
 from referee_service.jobs import assemble, new_request_id, now_epoch_ms, plan_jobs
 from referee_service.judge.plugins import plugin_kinds
 from referee_service.logs import request_id_var
@@ -32,7 +32,11 @@ from referee_service.tenants import Tenant
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["scoring"])
+# A body without a content type is read as JSON (``requests.post(url, data=json.dumps(...))``
+# sends none); any other content type is a 415 that names the fix.
+router = APIRouter(
+    tags=["scoring"], dependencies=[Depends(require_json)], strict_content_type=False
+)
 
 # How long a refused tenant is asked to wait before retrying.
 RETRY_AFTER_S = 2
