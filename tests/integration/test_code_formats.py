@@ -7,14 +7,16 @@ assert tests, function-call tests, checkers, per-item limits, stop at first fail
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from referee_client.protocol import ScoreRequest
 from referee_sandboxes import DockerBackend, Limits, RunSpec, SandboxBackend
-from referee_service.jobs import now_epoch_ms, plan_jobs
-from referee_service.judge import CodeJudge
+from referee_service.jobs import Job, JobResult, now_epoch_ms, plan_jobs
+from referee_service.judge import CodeJudge, Judge, MathJudge, SimpleJudge
+from referee_verifiers import IsolatedPool
 
 pytestmark = pytest.mark.docker
 
@@ -192,6 +194,34 @@ def test_the_tests_see_the_programs_helpers_and_values(code_judge: CodeJudge) ->
     assert judge_one(code_judge, item)["status"] == "correct"
 
 
+# A prompt with a helper the tests use and the stub the program implements (HumanEval/32).
+PROMPT = (
+    "def poly(xs, x):\n    return sum(c * x**i for i, c in enumerate(xs))\n\n"
+    'def find_zero(xs):\n    """A zero of the linear polynomial xs."""\n'
+)
+POLY_TESTS = "def check(candidate):\n    assert abs(poly([2, 4], candidate([2, 4]))) < 1e-9\n"
+
+
+def test_the_prelude_defines_the_helpers_the_tests_use(code_judge: CodeJudge) -> None:
+    honest = code(
+        PROMPT + "    return -xs[0] / xs[1]\n",
+        prelude=PROMPT,
+        test_code=POLY_TESTS,
+        entry_point="find_zero",
+    )
+    assert judge_one(code_judge, honest)["status"] == "correct"
+    # Redefining the helper the tests judge with: the prelude's own definition is used.
+    hack = {
+        **honest,
+        "completion": "def poly(xs, x):\n    return 0\n\ndef find_zero(xs):\n    return 0.0\n",
+    }
+    result = judge_one(code_judge, hack)
+    assert (result["status"], result["reward"]) == ("incorrect", 0.0)
+    # Without test_code the prelude has nothing to serve: the item says which field is wrong.
+    alone = code("print(1)", prelude=PROMPT, tests=[{"stdout": "1"}])
+    assert judge_one(code_judge, alone)["details"]["error"].startswith("prelude")
+
+
 def test_the_tests_can_expect_an_exception_from_the_candidate(code_judge: CodeJudge) -> None:
     item = code(
         "class Oops(Exception):\n    pass\n\n"
@@ -228,7 +258,44 @@ def test_the_programs_prints_do_not_disturb_the_verdict(code_judge: CodeJudge) -
     assert result["status"] == "correct"
 
 
-# --- function-call tests -------------------------------------------------------------------
+# --- the request deadline ------------------------------------------------------------------
+
+
+def test_the_sandbox_is_free_soon_after_the_request_deadline(
+    docker_backend: DockerBackend,
+) -> None:
+    """An item whose tests outlast the request frees its sandbox thread at the deadline.
+
+    The worker stops waiting at the deadline, but the sandbox thread would go on through
+    every remaining test (30 here, each a full second): the next request, queued behind
+    it on the single thread, would wait that long.
+    """
+    pool = IsolatedPool(max_workers=1)
+    sandbox = CodeJudge(docker_backend, limits=Limits(wall_time_s=5.0), concurrency=1)
+    judge = Judge(MathJudge(pool, timeout_s=5), sandbox, SimpleJudge(pool, timeout_s=5))
+    looping = code("while True:\n    pass", tests=[{"stdout": "1"}] * 30, limits={"time_s": 1})
+    honest = code("print(1)", tests=[{"stdout": "1"}])
+
+    def job(item: dict[str, Any], deadline_s: float) -> Job:
+        request = ScoreRequest.model_validate({"items": [item]})
+        deadline_ms = now_epoch_ms() + int(deadline_s * 1000)
+        (planned,) = plan_jobs(request, "deadline", deadline_ms, math_group_size=8)
+        return planned
+
+    async def run() -> tuple[JobResult, JobResult, float]:
+        late = await judge.run(job(looping, 2.0))
+        started = time.monotonic()
+        next_one = await judge.run(job(honest, 60.0))
+        return late, next_one, time.monotonic() - started
+
+    try:
+        late, next_one, waited_s = asyncio.run(run())
+    finally:
+        pool.close()  # not judge.close(): the session's sandbox backend serves other tests
+    assert late.results[0].result.status == "timeout"
+    assert next_one.results[0].result.status == "correct"
+    # At most the test running at the deadline (1 s) is left; the rest (28 s) never start.
+    assert waited_s < 15, waited_s
 
 
 def calls(completion: str, fn_name: str, *tests: tuple[list[Any], Any], **fields: Any) -> Any:

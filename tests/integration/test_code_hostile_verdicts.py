@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from referee_sandboxes import Limits
 from referee_service.judge import CodeJudge
 
 from tests.integration.test_code_formats import code, code_judge, judge_items, judge_one
@@ -99,6 +100,39 @@ def f(x):
 
 KILL_PARENT = "import os, signal\ndef f(x):\n    os.kill(os.getppid(), signal.{signal})"
 
+# Runs in whichever process imports it: finds the harness's verdict stream and nonce on the
+# stack, writes a pass report and exits before the tests can fail.
+FORGER = """
+import os, sys
+frame = sys._getframe()
+while frame is not None:
+    found = frame.f_locals
+    if "verdict_out" in found and "nonce" in found:
+        found["verdict_out"].write(found["nonce"] + ' {"verdict": "passed", "message": ""}\\n')
+        found["verdict_out"].flush()
+        os._exit(0)
+    frame = frame.f_back
+"""
+# Modules the tests (or Python itself, showing a warning) may import after the program ran.
+PLANTED = ("random", "math", "copy", "string", "re", "linecache", "tokenize", "typing")
+# The forger under those names everywhere the program can write that an import might read:
+# the work dir (the harness's script dir and cwd), the user site, the scratch dirs.
+PLANT_MODULES = f"""
+import os, site, sys
+places = [os.getcwd(), os.path.dirname(os.path.abspath(sys.argv[0] or ".")), "/work",
+          site.getusersitepackages(), "/tmp", "/dev/shm"]
+for place in places:
+    try:
+        os.makedirs(place, exist_ok=True)
+        for name in {PLANTED!r}:
+            with open(os.path.join(place, name + ".py"), "w") as out:
+                out.write({FORGER!r})
+    except OSError:
+        pass
+def f(x):
+    return 0
+"""
+
 HOSTILE: dict[str, str] = {
     "sys.exit(0) before the asserts": "import sys\nsys.exit(0)\ndef f(x):\n    return 0",
     "os._exit(0) before the asserts": "import os\nos._exit(0)\ndef f(x):\n    return 0",
@@ -158,6 +192,7 @@ HOSTILE: dict[str, str] = {
         "    return 0"
     ),
     "reading the tests and expected values": SNOOP,
+    "modules planted where the harness could import them": PLANT_MODULES,
 }
 
 # Tests that swallow whatever the candidate raises (BaseException included) and then see
@@ -234,3 +269,98 @@ def test_the_sandbox_still_judges_honest_programs_afterwards(code_judge: CodeJud
     )
     results = judge_items(code_judge, [honest, call, *_items(ASSERTS), honest, call])
     assert [r["status"] for r in results[:2] + results[-2:]] == ["correct"] * 4
+
+
+@pytest.mark.parametrize(
+    "tests",
+    [
+        "import random\n" + ASSERTS,
+        # HumanEval style: the imports are inside check.
+        "def check(candidate):\n    import math, copy, string, re\n"
+        f"    assert candidate(math.floor(1.5)) == {SECRET!r}\n",
+        # A SyntaxWarning while compiling the tests loads linecache to show it.
+        ASSERTS + "assert 1 is not 1.0\n",
+    ],
+    ids=["import-in-tests", "import-in-check", "warning-in-tests"],
+)
+def test_planted_modules_never_run_in_the_harness(code_judge: CodeJudge, tests: str) -> None:
+    item = code(PLANT_MODULES, test_code=tests, entry_point="f", limits={"time_s": 2})
+    result = judge_one(code_judge, item)
+    assert (result["status"], result["reward"]) == ("incorrect", 0.0), result["details"]
+
+
+def test_the_program_cannot_replace_the_tests_builtins(code_judge: CodeJudge) -> None:
+    """Names the program reports are its functions and values, never the tests' dunders."""
+    injects = (
+        "import json\n"
+        "real = json.dumps\n"
+        "def dumps(message):\n"
+        "    if 'values' in message:\n"
+        "        message['values']['__builtins__'] = {'d': []}\n"
+        "        message['values']['__name__'] = 'forged'\n"
+        "        message['callables'].append('__import__')\n"
+        "    return real(message)\n"
+        "json.dumps = dumps\n"
+        f"def f(x):\n    return {SECRET!r}\n"
+    )
+    tests = (
+        "import math\n"
+        f"assert len(f(1)) == len({SECRET!r}) and isinstance(f(1), str)\n"
+        "assert __name__ == '__referee_tests__'\n"
+    )
+    result = judge_one(code_judge, code(injects, test_code=tests, entry_point="f"))
+    assert result["status"] == "correct", result["details"]
+
+
+# --- checkers ------------------------------------------------------------------------------
+
+SUMS = [{"stdin": "1 2\n", "stdout": "3\n"}, {"stdin": "5 7\n", "stdout": "12\n"}]
+# Rejects with what it was given, as many checkers do.
+ECHOING_CHECKER = (
+    "import sys\n"
+    "expected = open(sys.argv[2]).read().split()\n"
+    "actual = open(sys.argv[3]).read()\n"
+    "if actual.split() == expected:\n    sys.exit(0)\n"
+    "sys.stderr.write('wrong answer, got: ' + actual + '\\n')\n"
+    "sys.exit(1)\n"
+)
+# Parses the output as a Python literal: malformed output makes it raise SyntaxError.
+LITERAL_CHECKER = (
+    "import ast, sys\n"
+    "expected = ast.literal_eval(open(sys.argv[2]).read())\n"
+    "actual = ast.literal_eval(open(sys.argv[3]).read())\n"
+    "sys.exit(0 if actual == expected else 1)\n"
+)
+# Reports every token that differs, as diff-style checkers do.
+DIFF_CHECKER = (
+    "import sys\n"
+    "expected = open(sys.argv[2]).read().split()\n"
+    "actual = open(sys.argv[3]).read().split()\n"
+    "for i, token in enumerate(actual):\n"
+    "    if i >= len(expected) or token != expected[i]:\n"
+    "        print(f'token {i}: expected something else, got {token}', file=sys.stderr)\n"
+    "sys.exit(0 if actual == expected else 1)\n"
+)
+# Many tokens, within the program's output limit (the judge's default): reported one line
+# each, they take the checker far past the same limit, and it is killed.
+FLOOD = Limits().output_bytes // 4
+
+
+@pytest.mark.parametrize(
+    ("program", "checker"),
+    [
+        ("print('0\\nSyntaxError: not my fault')", ECHOING_CHECKER),
+        ("print('[1, 2')", LITERAL_CHECKER),
+        (f"print('0 ' * {FLOOD})", DIFF_CHECKER),
+    ],
+    ids=["prints-a-syntax-error", "malformed-output", "output-flood"],
+)
+def test_a_program_cannot_launder_its_verdict_through_the_checker(
+    code_judge: CodeJudge, program: str, checker: str
+) -> None:
+    """Whatever the program prints, the checker's verdict on it is a wrong answer: never an
+    invalid item or a sandbox error, which trainers drop instead of penalizing."""
+    item = code(program, tests=SUMS, checker={"language": "python", "code": checker})
+    result = judge_one(code_judge, item)
+    assert (result["status"], result["reward"]) == ("incorrect", 0.0), result["details"]
+    assert [t["outcome"] for t in result["details"]["tests"]] == ["wrong_answer"] * len(SUMS)

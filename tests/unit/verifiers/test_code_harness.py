@@ -15,6 +15,7 @@ from referee_verifiers.code import (
     assert_request,
     call_request,
     harness_source,
+    python_syntax_error,
     read_report,
     values_match,
 )
@@ -162,9 +163,13 @@ def test_an_assert_request_carries_the_program_tests_and_nonce() -> None:
         "nonce": NONCE,
         "mode": "assert",
         "program": "def f(): pass",
+        "prelude": None,
         "test_code": "assert f() is None",
         "entry_point": "f",
     }
+    helper = "def g():\n    return 1\n"
+    with_prelude = json.loads(assert_request("def f(): pass", "assert g()", "f", NONCE, helper))
+    assert with_prelude["prelude"] == helper
 
 
 def test_a_call_request_carries_no_expected_value() -> None:
@@ -198,6 +203,15 @@ def test_requests_reject_a_weak_nonce(nonce: str) -> None:
 def test_test_code_that_does_not_parse_is_the_items_fault() -> None:
     with pytest.raises(ValueError, match="test_code does not parse"):
         assert_request("x = 1", "assert (", None, NONCE)
+    with pytest.raises(ValueError, match="prelude does not parse"):
+        assert_request("x = 1", "assert True", None, NONCE, "def helper(:\n")
+
+
+def test_a_compiler_warning_is_not_a_parse_error() -> None:
+    # "is" with a literal warns; the tests still parse, whatever the warning filters say
+    # (pytest's turn warnings into errors).
+    assert python_syntax_error("assert 1 is not 1.0\n", "test_code") is None
+    assert_request("x = 1", "assert x is not 1.0", None, NONCE, "y = 2 is 2\n")
 
 
 def report(verdict: str, **extra: Any) -> str:

@@ -63,6 +63,7 @@ import pytest
                 "extract_program",
                 "harness_source",
                 "outputs_match",
+                "python_syntax_error",
                 "read_report",
                 "values_match",
             },

@@ -161,6 +161,14 @@ class CodeItem(_Model):
     completion: str
     tests: list[IOTest] | list[CallTest] | None = Field(default=None, max_length=MAX_TESTS_PER_ITEM)
     test_code: str | None = None
+    prelude: str | None = Field(
+        default=None,
+        description=(
+            "Trusted Python run in the test namespace before `test_code`, e.g. the prompt's"
+            " helper functions; its definitions are not proxied to the program and the"
+            " program cannot replace them. Needs `test_code`."
+        ),
+    )
     entry_point: str | None = Field(default=None, max_length=256)
     fn_name: str | None = Field(
         default=None, max_length=256, description="Function the `CallTest`s call."

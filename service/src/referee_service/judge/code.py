@@ -13,12 +13,16 @@ Test formats, each judged here, outside the sandbox:
   the tests, the expected values and the verdict out of the program's reach and reports on
   a stdout line marked with a per-run secret nonce. A call test's expected value never
   enters the sandbox: the returned value comes back as plain data and is compared here.
+
+No run starts after the request's deadline: a sandbox thread outlives the job that the
+worker gave up on, so the judge itself stops feeding it (``_Context.expired``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -49,6 +53,7 @@ from referee_verifiers.code import (
     extract_program,
     harness_source,
     outputs_match,
+    python_syntax_error,
     read_report,
     values_match,
 )
@@ -83,6 +88,8 @@ CHECKER_FILES = ("input.txt", "expected.txt", "actual.txt")
 
 # An internal outcome: the run ended cleanly and the item's checker decides.
 _TO_CHECK = "to_check"
+# Why a suite's runs stopped early: the request deadline passed.
+_DEADLINE = "deadline"
 
 
 class _InvalidItem(Exception):
@@ -123,12 +130,31 @@ class _Judged:
 
 @dataclass(frozen=True)
 class _Context:
-    """What judging a run needs beyond the run itself."""
+    """What judging a run needs beyond the run itself.
+
+    ``deadline`` is the request's, on ``time.monotonic``; ``late`` collects the tests that
+    were not run because it passed.
+    """
 
     item: CodeItem
     stop_on_first_failure: bool
     checker_limits: Limits
+    deadline: float
     notes: dict[str, str] = field(default_factory=dict)
+    late: list[str] = field(default_factory=list)
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.deadline
+
+    def not_run(self, case_name: str) -> _Judged:
+        """A test the deadline left unrun.
+
+        ``skipped``, not ``time_limit``: the program did not overrun its own limit, the
+        request ran out of time; the item's status (``timeout``) says so.
+        """
+        self.late.append(case_name)
+        error = "not judged: the request deadline passed"
+        return _Judged({"name": case_name, "outcome": TestOutcome.skipped, "error": error})
 
 
 class CodeJudge:
@@ -159,13 +185,16 @@ class CodeJudge:
             self._backend.close()
 
     async def judge(self, job: Job) -> list[IndexedResult]:
+        deadline = time.monotonic() + job.remaining_s()
         return list(
             await asyncio.gather(
-                *(self._judge_item(e.index, e.item, job.options) for e in job.items)
+                *(self._judge_item(e.index, e.item, job.options, deadline) for e in job.items)
             )
         )
 
-    async def _judge_item(self, index: int, item: Any, options: ScoreOptions) -> IndexedResult:
+    async def _judge_item(
+        self, index: int, item: Any, options: ScoreOptions, deadline: float
+    ) -> IndexedResult:
         assert isinstance(item, CodeItem)
         if self._backend is None:
             return indexed(index, item, Status.sandbox_unavailable, details=_no_sandbox())
@@ -177,7 +206,7 @@ class CodeJudge:
             limits = replace(limits, wall_time_s=item.limits.time_s, cpu_time_s=None)
         if item.limits.memory_mb is not None:
             limits = replace(limits, memory_mb=item.limits.memory_mb)
-        context = _Context(item, options.stop_on_first_failure, self._limits)
+        context = _Context(item, options.stop_on_first_failure, self._limits, deadline)
         try:
             suites = _plan(item, program, limits)
             judged: list[_Judged] = []
@@ -194,33 +223,46 @@ class CodeJudge:
             return indexed(index, item, Status.invalid_input, details={"error": str(exc)})
         return _item_result(index, item, [j.report for j in judged], options.reward, context)
 
-    async def _in_thread(self, spec: RunSpec, stdins: Sequence[str], keep_going: Any) -> TestRuns:
-        assert self._backend is not None
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._executor, self._backend.run_tests, spec, stdins, keep_going
-        )
+    async def _in_thread(
+        self, spec: RunSpec, stdins: Sequence[str], keep_going: Any, context: _Context
+    ) -> TestRuns | None:
+        """``run_tests`` in a sandbox thread; None when the deadline passed before it began."""
+        backend = self._backend
+        assert backend is not None
+
+        def run() -> TestRuns | None:
+            # Checked in the thread: queued behind other items, the work may start late.
+            return None if context.expired() else backend.run_tests(spec, stdins, keep_going)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, run)
 
     async def _run_suite(self, suite: _Suite, context: _Context) -> list[_Judged]:
         stopped: list[str] = []
 
         def keep_going(i: int, run: Execution) -> bool:
             # Called in the sandbox thread after each run: a program that does not compile
-            # fails every test alike, and stop-at-first-failure skips the rest.
+            # fails every test alike, stop-at-first-failure skips the rest, and nothing
+            # starts after the deadline (the worker stopped waiting, the thread did not).
             outcome = _judge_run(suite.cases[i], run, context).outcome
             if outcome == TestOutcome.compile_error or (
                 context.stop_on_first_failure and outcome not in (TestOutcome.passed, _TO_CHECK)
             ):
                 stopped.append(outcome)
                 return False
+            if context.expired():
+                stopped.append(_DEADLINE)
+                return False
             return True
 
+        stdins = [c.stdin for c in suite.cases]
         try:
-            runs = await self._in_thread(suite.spec, [c.stdin for c in suite.cases], keep_going)
+            runs = await self._in_thread(suite.spec, stdins, keep_going, context)
         except SandboxUnavailable:
             raise
         except SandboxError as exc:
             return [_sandbox_error(case, str(exc)) for case in suite.cases]
+        if runs is None:
+            return [context.not_run(case.name) for case in suite.cases]
         if runs.compile_failed:
             assert runs.compiled is not None
             context.notes["compile_output"] = excerpt(runs.compiled.stderr or runs.compiled.stdout)
@@ -232,6 +274,8 @@ class CodeJudge:
         for case in suite.cases[len(runs.runs) :]:
             if stopped and stopped[0] == TestOutcome.compile_error:
                 judged.append(_Judged(dict(judged[0].report, name=case.name)))
+            elif stopped and stopped[0] == _DEADLINE:
+                judged.append(context.not_run(case.name))
             elif stopped:
                 judged.append(_skipped(case))
             else:
@@ -240,6 +284,9 @@ class CodeJudge:
 
     async def _run_checkers(self, judged: list[_Judged], context: _Context) -> None:
         """Let the item's checker judge every run that ended cleanly, in test order."""
+        if not any(j.run for j in judged):
+            return
+        _check_checker_parses(context.item)
         if not context.stop_on_first_failure:
             await asyncio.gather(*(self._check_one(j, context) for j in judged if j.run))
             return
@@ -252,6 +299,13 @@ class CodeJudge:
                 await self._check_one(j, context)
 
     async def _check_one(self, judged: _Judged, context: _Context) -> None:
+        """The checker's verdict on one run.
+
+        The checker read the program's output, so how it ends is the verdict on that
+        output: anything but a clean exit 0 rejects it (a checker crashing on malformed
+        output, or killed for the time, memory or output that output cost it). Only a
+        failure of the sandbox itself leaves the test unjudged.
+        """
         checker, case, run = context.item.checker, judged.case, judged.run
         assert checker is not None and case is not None and run is not None
         assert case.expected_stdout is not None
@@ -265,34 +319,54 @@ class CodeJudge:
             args=CHECKER_FILES,
         )
         try:
-            runs = await self._in_thread(spec, [""], None)
+            runs = await self._in_thread(spec, [""], None, context)
         except SandboxUnavailable:
             raise
         except SandboxError as exc:
             judged.report.update(outcome=TestOutcome.sandbox_error, error=f"checker: {exc}")
             return
-        verdict = runs.runs[0] if runs.runs else None
-        if runs.compile_failed or (
-            verdict is not None
-            and checker.language == Language.python
-            and _is_python_compile_error(verdict)
-        ):
+        if runs is None:
+            judged.report, judged.run = context.not_run(case.name).report, None
+            return
+        if runs.compile_failed:
+            # The compiler reads the checker's source alone, never the program's output.
             raise _InvalidItem("the checker does not compile")
-        if verdict is None or verdict.exit_code is None or verdict.signal is not None:
-            # Killed (time, memory) or crashed by a signal: the test was not judged.
-            judged.report.update(
-                outcome=TestOutcome.sandbox_error,
-                error="the checker did not finish",
-                checker_stderr=excerpt(verdict.stderr if verdict else "", 300),
-            )
-        elif verdict.exit_code == 0:
+        if not runs.runs:
+            error = "checker: the sandbox returned no run"
+            judged.report.update(outcome=TestOutcome.sandbox_error, error=error)
+            return
+        (verdict,) = runs.runs
+        if _accepted(verdict):
             judged.report["outcome"] = TestOutcome.passed
-        else:
-            judged.report.update(
-                outcome=TestOutcome.wrong_answer,
-                stdout=excerpt(run.stdout, 300),
-                checker_stderr=excerpt(verdict.stderr or verdict.stdout, 300),
-            )
+            return
+        judged.report.update(
+            outcome=TestOutcome.wrong_answer,
+            stdout=excerpt(run.stdout, 300),
+            checker_stderr=excerpt(verdict.stderr or verdict.stdout, 300),
+        )
+        if verdict.exit_code is None or verdict.signal is not None:
+            judged.report["error"] = "the checker did not finish on this output"
+
+
+def _check_checker_parses(item: CodeItem) -> None:
+    """Raise ``_InvalidItem`` if the item's Python checker does not parse.
+
+    Decided from the source alone (parsed here, never run), before any checker run: the
+    stderr of a run that read the program's output could be the program's own text (a
+    printed ``SyntaxError:``), and an item it made ``invalid_input`` would be dropped
+    instead of penalized. A compiled checker is judged by its compile step.
+    """
+    checker = item.checker
+    if checker is None or checker.language != Language.python:
+        return
+    error = python_syntax_error(checker.code, "checker")
+    if error is not None:
+        raise _InvalidItem(error)
+
+
+def _accepted(verdict: Execution) -> bool:
+    """A checker accepts only by exiting 0 on its own, within every limit."""
+    return verdict.exit_code == 0 and verdict.signal is None and _limit_outcome(verdict) is None
 
 
 def _no_sandbox() -> dict[str, Any]:
@@ -308,8 +382,11 @@ def _plan(item: CodeItem, program: str, limits: Limits) -> list[_Suite]:
     io_tests = [t for t in item.tests or [] if isinstance(t, IOTest)]
     call_tests = [t for t in item.tests or [] if isinstance(t, CallTest)]
     has_asserts = bool(item.test_code and item.test_code.strip())
-    if (call_tests or has_asserts) and item.language != Language.python:
-        raise _InvalidItem("test_code and function-call tests are judged for python only")
+    prelude = item.prelude if item.prelude and item.prelude.strip() else None
+    if (call_tests or has_asserts or prelude) and item.language != Language.python:
+        raise _InvalidItem("test_code, prelude and function-call tests are judged for python only")
+    if prelude is not None and not has_asserts:
+        raise _InvalidItem("prelude needs test_code: it runs before the assert tests only")
     suites: list[_Suite] = []
     if io_tests:
         cases = [
@@ -329,7 +406,7 @@ def _plan(item: CodeItem, program: str, limits: Limits) -> list[_Suite]:
         if has_asserts:
             assert item.test_code is not None
             nonce = _nonce()
-            stdin = assert_request(program, item.test_code, item.entry_point, nonce)
+            stdin = assert_request(program, item.test_code, item.entry_point, nonce, prelude)
             suites.append(_Suite(harness, [_Case("test_code", stdin, nonce=nonce)]))
     except ValueError as exc:
         raise _InvalidItem(str(exc)) from None
@@ -463,4 +540,10 @@ def _item_result(
         reward = passed / len(reports)
     details: dict[str, Any] = {"passed": passed, "total": len(reports), "tests": reports}
     details.update(context.notes)
+    if context.late:
+        # Not fully judged: whatever the tests that ran say, the deadline decided the item.
+        status = Status.timeout
+        details["error"] = (
+            f"the request deadline passed; {len(context.late)} of {len(reports)} tests not run"
+        )
     return indexed(index, item, status, reward, details)

@@ -10,6 +10,7 @@ from referee_verifiers.code.harness_io import (
     read_report,
 )
 from referee_verifiers.code.output import CompareMode, outputs_match
+from referee_verifiers.code.syntax import python_syntax_error
 from referee_verifiers.code.values import values_match
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "extract_program",
     "harness_source",
     "outputs_match",
+    "python_syntax_error",
     "read_report",
     "values_match",
 ]

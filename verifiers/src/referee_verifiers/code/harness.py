@@ -30,24 +30,69 @@ recorded, so a test that swallows the exception still cannot pass. For function-
 tests the parent reports the returned value; the comparison with the expected value happens
 outside the sandbox, and the expected value never enters it.
 
+The parent is started as ``python3 main.py`` in the work dir, which the program can write;
+before importing anything it drops from ``sys.path`` every directory the program could
+write into, so no module the parent imports later can be one the program planted.
+
+Assert tests may come with a *prelude*: trusted code (the prompt's helper functions) run in
+the tests' namespace before them, whose definitions win over the program's.
+
 The parent's only stdout output is one line, ``<nonce> <json report>``; see ``Report``
 keys in ``_report``. The nonce is a per-run secret from the judge.
 
 Request on stdin (JSON)::
 
-    {"nonce": str, "program": str, "mode": "assert", "test_code": str, "entry_point": str|null}
+    {"nonce": str, "program": str, "mode": "assert", "test_code": str, "entry_point": str|null,
+     "prelude": str|null}
     {"nonce": str, "program": str, "mode": "call", "fn_name": str, "args": [...], "kwargs": {}}
 """
 
 from __future__ import annotations
 
+# ruff: noqa: E402 (the other imports must come after sys.path is cleaned, below)
+# sys is built in and os is frozen and loaded at interpreter start, so importing them reads
+# no directory. Nothing else may be imported before ``sys.path`` is cleaned below.
+import os
+import sys
+
+
+def _trusted_import_dir(entry: str) -> bool:
+    """Whether imports may read ``entry``: the program can write neither it nor a parent.
+
+    The parent runs as ``python3 main.py`` in the work dir, so the script's directory (the
+    work dir) is ``sys.path[0]``: a ``random.py`` or ``linecache.py`` the program writes there
+    would run in the trusted parent at the next import (a test's ``import random``, a
+    warning loading ``linecache``) and could write the verdict. A directory under one the
+    program can write (or that it could create) is as bad as the work dir itself.
+    """
+    if not entry or not os.path.isabs(entry):  # "" and relative entries mean the cwd
+        return False
+    # The path as written (a link in it could be replaced) and where it leads.
+    return all(
+        _unwritable_up_to_root(path) for path in (os.path.normpath(entry), os.path.realpath(entry))
+    )
+
+
+def _unwritable_up_to_root(path: str) -> bool:
+    while not os.access(path, os.W_OK):
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+    return False
+
+
+if __name__ == "__main__":
+    # First thing, before any import can look a module up: only the interpreter's own
+    # read-only directories stay. (Imported as a module by the judge, nothing changes.)
+    _untrusted = {"", os.getcwd(), os.path.dirname(os.path.abspath(__file__))}
+    sys.path[:] = [p for p in sys.path if p not in _untrusted and _trusted_import_dir(p)]
+
 import base64
 import builtins
 import contextlib
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Callable
 from typing import IO, Any, NoReturn
 
@@ -380,6 +425,15 @@ def _load_program(child: _Child, program: str) -> dict[str, Any]:
     return reply
 
 
+def _program_name(name: object) -> bool:
+    """Whether the tests may see the program's ``name``: an identifier, never a dunder.
+
+    The names come from the untrusted child: ``__builtins__`` or ``__name__`` would replace
+    the trusted namespace's own.
+    """
+    return type(name) is str and name.isidentifier() and not name.startswith("__")
+
+
 def _proxy(child: _Child, name: str) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
         return child.call(name, args, kwargs)
@@ -392,20 +446,35 @@ def _run_asserts(child: _Child, request: dict[str, Any]) -> dict[str, Any]:
     loaded = _load_program(child, request["program"])
     namespace: dict[str, Any] = {"__name__": "__referee_tests__", "__builtins__": builtins}
     for name, value in dict(loaded.get("values", {})).items():
-        if str(name).isidentifier():
-            namespace[str(name)] = decode_value(value)
+        if _program_name(name):
+            namespace[name] = decode_value(value)
     entry_point = request.get("entry_point")
     proxies: dict[str, Callable[..., Any]] = {}
     for name in list(loaded.get("callables", [])):
         # A program-defined ``abs`` or ``len`` would shadow the builtin the tests use
         # (``assert abs(candidate(x) - y) < 1e-6``): only the entry point may.
-        if str(name).isidentifier() and (name == entry_point or not hasattr(builtins, name)):
+        if _program_name(name) and (name == entry_point or not hasattr(builtins, name)):
             proxies[name] = namespace[name] = _proxy(child, name)
     for name in list(namespace):
         if name not in proxies and hasattr(builtins, name) and not name.startswith("__"):
             del namespace[name]
     if entry_point is not None and entry_point not in proxies:
         return _report(RUNTIME_ERROR, f"the program defines no function {entry_point!r}")
+    prelude = request.get("prelude")
+    if prelude:
+        # Trusted definitions the tests rely on (HumanEval/32's ``poly``): they replace the
+        # program's functions of the same name, so the program cannot redefine what judges
+        # it. The entry point stays the program's: it is what is judged (a prompt passed as
+        # the prelude defines it as a stub).
+        try:
+            exec(compile(prelude, "<prelude>", "exec", optimize=0), namespace)
+        except Exception as exc:
+            if child.abnormal is not None:  # it called into the program, which misbehaved
+                raise child.abnormal from None
+            # The item's own code failed, not the program.
+            return _report(HARNESS_ERROR, f"the prelude raised {_message(exc)}")
+        if entry_point is not None:
+            namespace[entry_point] = proxies[entry_point]
     # optimize=0: asserts run even if the interpreter was started with -O.
     exec(compile(request["test_code"], "<tests>", "exec", optimize=0), namespace)
     check = namespace.get("check")

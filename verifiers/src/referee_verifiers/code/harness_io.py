@@ -16,6 +16,7 @@ from typing import Any
 
 from referee_verifiers.code import harness
 from referee_verifiers.code.harness import decode_value
+from referee_verifiers.code.syntax import python_syntax_error
 
 # Verdicts a report may carry (see harness.py).
 VERDICTS = frozenset(
@@ -46,29 +47,43 @@ def _check_nonce(nonce: str) -> None:
         raise ValueError("nonce must be at least 16 ASCII letters or digits")
 
 
-def assert_request(program: str, test_code: str, entry_point: str | None, nonce: str) -> str:
+def _check_parses(field: str, source: str) -> None:
+    # Trusted text from the trainer; a syntax error is the item's fault.
+    error = python_syntax_error(source, field)
+    if error is not None:
+        raise ValueError(error)
+
+
+def assert_request(
+    program: str,
+    test_code: str,
+    entry_point: str | None,
+    nonce: str,
+    prelude: str | None = None,
+) -> str:
     """The harness's stdin for assert tests: run ``test_code`` against ``program``.
 
     ``test_code`` sees the program's top-level functions (as calls into the program's
     process) and values; when it defines ``check`` and ``entry_point`` is given,
-    ``check(entry_point)`` runs after it (HumanEval).
+    ``check(entry_point)`` runs after it (HumanEval). ``prelude`` (trusted, e.g. the
+    prompt's helper functions) runs first in the same namespace; its definitions replace
+    the program's, except the entry point's.
 
     Raises:
-        ValueError: ``entry_point`` is not an identifier, ``test_code`` does not parse,
-            or ``nonce`` is too short or not alphanumeric.
+        ValueError: ``entry_point`` is not an identifier, ``test_code`` or ``prelude`` does
+            not parse, or ``nonce`` is too short or not alphanumeric.
     """
     if entry_point is not None:
         _check_name("entry_point", entry_point)
     _check_nonce(nonce)
-    try:
-        # Trusted text from the trainer, only parsed here; a syntax error is the item's fault.
-        compile(test_code, "<tests>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError) as exc:
-        raise ValueError(f"test_code does not parse: {exc}") from None
+    if prelude is not None:
+        _check_parses("prelude", prelude)
+    _check_parses("test_code", test_code)
     request = {
         "nonce": nonce,
         "mode": "assert",
         "program": program,
+        "prelude": prelude,
         "test_code": test_code,
         "entry_point": entry_point,
     }
