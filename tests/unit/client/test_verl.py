@@ -45,6 +45,13 @@ def test_fn_name_ground_truth_becomes_function_call_tests() -> None:
     ]
 
 
+def test_assert_ground_truth_carries_its_entry_point_and_prelude() -> None:
+    truth = {"test_code": "assert f(2) == g(2)", "entry_point": "f", "prelude": "def g(x): ..."}
+    item = to_item("def f(x):\n    return x", truth)
+    assert not isinstance(item, str) and item.kind == "code"
+    assert (item.entry_point, item.prelude) == ("f", "def g(x): ...")  # type: ignore[union-attr]
+
+
 def test_broken_code_ground_truth_says_why() -> None:
     assert "same, non-zero length" in str(to_item("x", {"inputs": ["1"], "outputs": []}))
     assert "fn_name" in str(to_item("x", {"fn_name": "f", "tests": [{"stdin": "", "stdout": ""}]}))

@@ -6,7 +6,7 @@ function one opaque value per sample. ``item_from_label`` reads it the same way 
 - a plain string: a math gold answer (``"\\frac{1}{2}"``, ``"42"``, ``"{1, 2}"``);
 - a dict, or a string holding a JSON object, describing tests (a code item):
   - ``{"tests": [{"stdin", "stdout"}, ...]}`` and/or ``{"test_code": "assert ...",
-    "entry_point"?}``, optionally with ``language``, ``fn_name`` (then ``tests`` are
+    "entry_point"?, "prelude"?}``, optionally with ``language``, ``fn_name`` (then ``tests`` are
     ``{"args", "kwargs"?, "expected"}`` calls), ``compare``, ``checker``, ``limits``;
   - veRL/APPS style ``{"inputs": [...], "outputs": [...]}``: stdin/stdout pairs, or with
     ``"fn_name"`` function calls, each input the argument list and each output the
@@ -32,7 +32,7 @@ from referee_client.protocol import AnyItem, Item, MathItem
 
 _ITEM: TypeAdapter[AnyItem] = TypeAdapter(Item)
 # Keys of a code label that pass straight through to the ``CodeItem``.
-_CODE_FIELDS = ("language", "entry_point", "compare", "checker", "limits")
+_CODE_FIELDS = ("language", "entry_point", "prelude", "compare", "checker", "limits")
 
 
 def parse_label(label: Any) -> Any:
