@@ -55,7 +55,9 @@ def test_containers_are_locked_down(docker_backend: DockerBackend) -> None:
     assert host["SecurityOpt"] == ["no-new-privileges"]
     assert host["PidsLimit"] > 0 and host["Memory"] > 0 and host["NanoCpus"] == 1_000_000_000
     assert host["Memory"] == host["MemorySwap"]  # no swap beyond the memory limit
-    assert set(host["Tmpfs"]) == {"/work", "/tmp"}
+    assert set(host["Tmpfs"]) == {"/work", "/tmp", "/dev/shm"}
+    # Inode caps bound what the wipe between two executions can meet (hard links count).
+    assert all("nr_inodes=" in options for options in host["Tmpfs"].values())
     assert config["Config"]["NetworkDisabled"] is True
 
 

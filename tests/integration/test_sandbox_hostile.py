@@ -4,11 +4,14 @@ a normal program correctly right after. Run against Docker and bubblewrap alike.
 
 from __future__ import annotations
 
+import platform
+import signal
 import time
 from collections.abc import Iterator
 
 import pytest
 from referee_sandboxes import Execution, Limits, PooledBackend, RunSpec
+from referee_sandboxes.docker import TMPFS_INODES
 
 from tests.integration.conftest import BACKENDS, make_backend
 
@@ -43,15 +46,19 @@ def flags(execution: Execution) -> tuple[object, ...]:
 
 
 def assert_healthy(pool: PooledBackend) -> None:
-    """The pool still answers correctly, with a clean work dir, after whatever ran before."""
+    """The pool still answers correctly, with a clean work dir and scratch (files, shared
+    memory, message queues), after whatever ran before."""
     spec = RunSpec(
         language="python",
-        source="import os\nprint(input()[::-1], sorted(os.listdir('.')), os.listdir('/tmp'))",
+        source=(
+            "import os\nprint(input()[::-1], sorted(os.listdir('.')),\n"
+            "      *(os.listdir(top) for top in ('/tmp', '/dev/shm', '/dev/mqueue')))"
+        ),
         stdin="abc\n",
         limits=LIMITS,
     )
     after = pool.run(spec)
-    assert (after.exit_code, after.stdout) == (0, "cba ['main.py'] []\n"), after
+    assert (after.exit_code, after.stdout) == (0, "cba ['main.py'] [] [] []\n"), after
 
 
 def test_an_infinite_loop_is_killed_at_the_wall_limit(pool: PooledBackend) -> None:
@@ -301,3 +308,192 @@ def test_a_program_that_kills_itself_is_not_a_memory_verdict(pool: PooledBackend
     assert (killed.exit_code, killed.signal) == (None, 9)
     assert not (killed.memory_exceeded or killed.timed_out)
     assert_healthy(pool)
+
+
+# Hard links to one file in the work dir and both scratch dirs, for 3 s or until each tmpfs
+# runs out of inodes: a million entries where nothing caps them.
+LINK_FLOOD = (
+    "import os, time\n"
+    "tops = ['/work/', '/tmp/', '/dev/shm/']\n"
+    "for top in tops:\n"
+    "    open(top + 'seed', 'w').close()\n"
+    "made, end = 0, time.monotonic() + 3\n"
+    "while tops and time.monotonic() < end:\n"
+    "    for top in list(tops):\n"
+    "        try:\n"
+    "            for _ in range(500):\n"
+    "                os.link(top + 'seed', top + str(made))\n"
+    "                made += 1\n"
+    "        except OSError:\n"
+    "            tops.remove(top)\n"
+    "print(made)\n"
+)
+
+
+def test_a_flood_of_links_costs_the_next_program_none_of_its_time(pool: PooledBackend) -> None:
+    before = dict(pool.recycled)
+    flood = run(pool, LINK_FLOOD, wall_time_s=6.0)
+    assert flood.exit_code == 0 and int(flood.stdout) > 10_000, flood
+    # The wipe of all that happens before the next program's clock starts.
+    honest = pool.run(
+        RunSpec(
+            language="python",
+            source="print(int(input()) * 2)",
+            stdin="21\n",
+            limits=_limits(wall_time_s=1.0),
+        )
+    )
+    assert (honest.exit_code, honest.stdout, honest.timed_out) == (0, "42\n", False), honest
+    assert honest.duration_s < 1.0
+    recycled = {k: v - before.get(k, 0) for k, v in pool.recycled.items() if v != before.get(k)}
+    if pool.name == "docker":
+        # Inode caps (links count): the flood stops early and its wipe takes milliseconds.
+        assert int(flood.stdout) <= 3 * TMPFS_INODES and not recycled
+    else:
+        # No inode cap on bwrap's tmpfs: the wipe overran its budget and the sandbox went.
+        assert recycled == {"the workspace wipe did not finish within 1.0 s": 1}
+    assert_healthy(pool)
+
+
+def test_a_tree_the_wipe_cannot_remove_recycles_the_sandbox(pool: PooledBackend) -> None:
+    before = sum(pool.recycled.values())
+    deep = run(
+        pool,
+        "import os\nos.chdir('/tmp')\nfor _ in range(2000):\n    os.mkdir('d')\n    os.chdir('d')",
+    )
+    assert deep.exit_code == 0
+    assert_healthy(pool)  # on a fresh sandbox: this one's wipe failed, and it went
+    assert sum(pool.recycled.values()) == before + 1
+    assert any("workspace wipe failed" in reason for reason in pool.recycled)
+
+
+MQUEUE = (
+    "import ctypes, os\n"
+    "rt = ctypes.CDLL('librt.so.1', use_errno=True)\n"
+    "rt.mq_open.restype = ctypes.c_int\n"
+)
+
+
+def test_a_message_queue_does_not_reach_the_next_program(pool: PooledBackend) -> None:
+    sent = run(
+        pool,
+        MQUEUE + "q = rt.mq_open(b'/left', os.O_CREAT | os.O_RDWR, 0o600, None)\n"
+        "print(q >= 0, rt.mq_send(q, b'from the last item', 18, 0))",
+    )
+    assert sent.stdout == "True 0\n", sent
+    looked = run(pool, MQUEUE + "print(rt.mq_open(b'/left', os.O_RDWR), ctypes.get_errno())")
+    assert looked.stdout == "-1 2\n", looked  # ENOENT
+    assert_healthy(pool)
+
+
+# add_key(2)/keyctl(2) numbers on x86-64; the keyrings: session -3, user -4, user session -5.
+KEYRING = (
+    "import ctypes\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "libc.syscall.restype = ctypes.c_long\n"
+    "def report(result):\n"
+    "    print(result, ctypes.get_errno() if result < 0 else 0)\n"
+)
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="x86-64 system call numbers")
+def test_the_kernel_keyrings_are_out_of_reach(pool: PooledBackend) -> None:
+    # A key in the uid's keyrings would outlive the execution (they are outside every
+    # namespace), and the session keyring is the host process's own: no key call works.
+    added = run(
+        pool,
+        KEYRING + "for ring in (-3, -4, -5):\n"
+        "    report(libc.syscall(248, b'user', b'left', b'secret', 6, ctypes.c_int(ring)))\n"
+        "report(libc.syscall(250, 6, ctypes.c_int(-3), None, 0))\n",  # KEYCTL_DESCRIBE
+    )
+    assert added.stdout == "-1 1\n" * 4, added  # EPERM
+    searched = run(
+        pool,
+        KEYRING + "for ring in (-3, -4, -5):\n"
+        "    report(libc.syscall(250, 10, ctypes.c_int(ring), b'user', b'left', 0))\n",
+    )
+    assert searched.stdout == "-1 1\n" * 3, searched  # KEYCTL_SEARCH: EPERM, nothing found
+    assert_healthy(pool)
+
+
+# keyctl(KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0) by hand under each x86 ABI: no
+# pointers, so only a filter (or a kernel without the ABI) makes it fail.
+KEYCTL_EVERY_ABI = r"""
+#include <stdio.h>
+int main(void) {
+  long r;
+  __asm__ volatile ("syscall" : "=a"(r) : "0"(0x40000000L | 250), "D"(0L), "S"(-3L), "d"(0L)
+                    : "rcx", "r11", "memory");
+  printf("x32 %ld\n", r);
+  __asm__ volatile ("syscall" : "=a"(r) : "0"(250L), "D"(0L), "S"(-3L), "d"(0L)
+                    : "rcx", "r11", "memory");
+  printf("x86-64 %ld\n", r);
+  fflush(stdout);
+  int e;  /* a kernel without i386 emulation ends the program here (SIGSEGV) */
+  __asm__ volatile ("int $0x80" : "=a"(e) : "0"(288), "b"(0), "c"(-3), "d"(0) : "memory");
+  printf("i386 %d\n", e);
+  return 0;
+}
+"""
+
+
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="x86-64 system call numbers")
+def test_the_key_calls_are_refused_under_every_x86_abi(pool: PooledBackend) -> None:
+    probe = run(pool, KEYCTL_EVERY_ABI, "c")
+    lines = probe.stdout.splitlines()
+    assert lines[:2] == ["x32 -1", "x86-64 -1"], probe  # -EPERM, not the keyring's id
+    assert lines[2:] == ["i386 -1"] or (probe.signal == signal.SIGSEGV and len(lines) == 2)
+    assert_healthy(pool)
+
+
+@pytest.mark.parametrize(
+    ("lang", "source"),
+    [
+        # Buffers live outside V8's heap: --max-old-space-size never sees them.
+        ("javascript", "const b = Buffer.alloc(300 << 20, 1);\nconsole.log(b.length);"),
+        # A child process over the limit, orphaned: it is reaped by the runner, not the program.
+        (
+            "javascript",
+            "const child = require('child_process').spawn(process.execPath, ['-e',\n"
+            "  'const b = Buffer.alloc(300 << 20, 1); console.log(1); setTimeout(Object, 1e6)'],\n"
+            "  {stdio: ['ignore', 'pipe', 'ignore']});\n"
+            "child.stdout.on('data', () => { console.log('spawned'); process.exit(0); });\n",
+        ),
+        # Direct buffers are outside -Xmx (their own cap defaults to the heap's size).
+        (
+            "java",
+            "import java.nio.ByteBuffer;\n"
+            "public class Main { public static void main(String[] a) {\n"
+            "  ByteBuffer b = ByteBuffer.allocateDirect(120 << 20);\n"
+            "  for (int i = 0; i < b.capacity(); i += 4096) b.put(i, (byte) 1);\n"
+            "  System.out.println(b.capacity()); } }",
+        ),
+    ],
+)
+def test_memory_no_flag_or_rlimit_caps_still_counts(
+    pool: PooledBackend, lang: str, source: str
+) -> None:
+    over = run(pool, source, lang, wall_time_s=10.0)
+    # It exits 0 with the right output, yet its peak resident set passed the limit.
+    assert over.exit_code == 0 and over.stdout.strip(), over
+    assert over.memory_kb is not None and over.memory_kb > LIMITS.memory_mb * 1024
+    assert over.memory_exceeded
+    assert_healthy(pool)
+
+
+@pytest.mark.parametrize(
+    ("lang", "source"),
+    [
+        ("javascript", "const b = Buffer.alloc(16 << 20, 1);\nconsole.log(b.length);"),
+        (
+            "java",
+            "public class Main { public static void main(String[] a) {\n"
+            "  long[] l = new long[2 << 20]; System.out.println(l.length); } }",
+        ),
+    ],
+)
+def test_a_runtime_within_the_limit_is_not_a_memory_verdict(
+    pool: PooledBackend, lang: str, source: str
+) -> None:
+    fine = run(pool, source, lang, wall_time_s=10.0)
+    assert fine.exit_code == 0 and not fine.memory_exceeded, fine

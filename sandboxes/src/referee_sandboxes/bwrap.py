@@ -2,9 +2,10 @@
 
 Each sandbox is one ``bwrap`` process: the sandbox image's file tree (``rootfs``, exported by
 ``scripts/setup``) mounted read-only as ``/``, fresh tmpfs ``/work``, ``/tmp`` and
-``/dev/shm``, and new PID, network (loopback only, down), IPC and UTS namespaces. Its PID 1
-is the runner, bound read-only from this package, so both backends always run the same one.
-Requests and reports travel over the bwrap process's stdin and stdout pipes.
+``/dev/shm``, a fresh ``/dev/mqueue``, and new PID, network (loopback only, down), IPC and
+UTS namespaces. Its PID 1 is the runner, bound read-only from this package, so both backends
+always run the same one. Requests and reports travel over the bwrap process's stdin and
+stdout pipes.
 
 Run as root (a worker container, this machine), bwrap keeps only CAP_SETUID, CAP_SETGID and
 CAP_KILL for the runner, which then runs each program under the sandbox's own random uid
@@ -12,9 +13,11 @@ with no capabilities, exactly as in Docker. As an ordinary user, bwrap needs unp
 user namespaces and the program shares the runner's uid (the runner is then non-dumpable).
 
 What Docker's cgroup adds is missing here: there is no memory or pids cgroup, so memory is
-capped per process (RLIMIT_AS, the JVM/V8 heap flags) and processes per sandbox by
-RLIMIT_NPROC under the sandbox's own uid; on Kubernetes, the pod's limits are the backstop.
-bubblewrap installs no seccomp filter of its own; pair it with a gVisor RuntimeClass there.
+capped per process (RLIMIT_AS, the JVM/V8 heap flags, the measured peak RSS) and processes
+per sandbox by RLIMIT_NPROC under the sandbox's own uid; on Kubernetes, the pod's limits are
+the backstop. tmpfs here takes no inode cap, so the runner's wipe budget bounds what a
+program can leave behind. The only seccomp filter is ``seccomp.keyring_filter`` (the kernel
+keyrings are outside every namespace); pair bwrap with a gVisor RuntimeClass there.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from referee_sandboxes.pool import (
     sandbox_uid,
 )
 from referee_sandboxes.runner import RUNNER_PATH
+from referee_sandboxes.seccomp import keyring_filter
 
 # Where scripts/setup exports the sandbox image's file tree.
 DEFAULT_ROOTFS = "/var/lib/referee/sandbox-rootfs"
@@ -99,14 +103,16 @@ class BwrapBackend(PooledBackend):
             )
         super().check()
 
-    def command(self, uid: int, info_fd: int) -> list[str]:
+    def command(self, uid: int, info_fd: int, seccomp_fd: int) -> list[str]:
         """The bwrap command line of one sandbox whose programs run as ``uid``; bwrap writes
-        its PID 1's host pid to ``info_fd``."""
+        its PID 1's host pid to ``info_fd`` and reads its seccomp filter from ``seccomp_fd``."""
         mb = 1024 * 1024
         argv = [
             self.bwrap,
             "--ro-bind", self.rootfs, "/",
             "--dev", "/dev",
+            # The sandbox's own message queues, where the runner can see and remove them.
+            "--mqueue", "/dev/mqueue",
             "--proc", "/proc",
             "--tmpfs", "/run",
             "--ro-bind", str(RUNNER_PATH), RUNNER_IN_SANDBOX,
@@ -123,7 +129,7 @@ class BwrapBackend(PooledBackend):
             "--chdir", "/",
         ]  # fmt: skip
         runner = ["/usr/bin/python3", "-I", RUNNER_IN_SANDBOX]
-        argv += ["--info-fd", str(info_fd)]
+        argv += ["--info-fd", str(info_fd), "--seccomp", str(seccomp_fd)]
         if os.geteuid() == 0:
             argv += ["--cap-drop", "ALL"]
             for cap in _KEPT_CAPS:
@@ -134,17 +140,21 @@ class BwrapBackend(PooledBackend):
         return [*argv, "--", *runner]
 
     def _start_sandbox(self) -> _Namespace:
+        try:
+            seccomp_r = _readable(keyring_filter())
+        except ValueError as exc:
+            raise SandboxUnavailable(f"bubblewrap sandboxes cannot run here: {exc}") from exc
         info_r, info_w = os.pipe()
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - the sandbox owns it until destroy()
         try:
             # No --die-with-parent: it ties the sandbox to the thread that started it. The
             # runner exits when its stdin closes instead (this process gone, or destroy()).
             proc = subprocess.Popen(
-                self.command(sandbox_uid(), info_w),
+                self.command(sandbox_uid(), info_w, seccomp_r),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=stderr,
-                pass_fds=(info_w,),
+                pass_fds=(info_w, seccomp_r),
                 close_fds=True,
                 start_new_session=True,
             )
@@ -153,6 +163,7 @@ class BwrapBackend(PooledBackend):
             raise SandboxUnavailable(f"cannot run bubblewrap ({exc}): run scripts/setup") from exc
         finally:
             os.close(info_w)
+            os.close(seccomp_r)
         box = _Namespace(proc, stderr, _read_child_pid(info_r, time.monotonic() + 10))
         ready = box.read_report(time.monotonic() + self.start_timeout_s)
         if ready is None or not ready.get("ready"):
@@ -160,6 +171,16 @@ class BwrapBackend(PooledBackend):
             box.destroy()
             raise SandboxUnavailable(f"bubblewrap could not start a sandbox: {why.strip()}")
         return box
+
+
+def _readable(data: bytes) -> int:
+    """A pipe's read end holding ``data`` and then EOF (``data`` fits in the pipe buffer)."""
+    read_end, write_end = os.pipe()
+    try:
+        os.write(write_end, data)
+    finally:
+        os.close(write_end)
+    return read_end
 
 
 def _read_child_pid(fd: int, deadline: float) -> int | None:

@@ -1,9 +1,10 @@
 """Docker backend: a warm pool of long-lived, locked-down containers of the sandbox image.
 
-Each container has no network, a read-only root, size-capped tmpfs work and scratch dirs,
-all capabilities dropped but CAP_SETUID, CAP_SETGID and CAP_KILL (which only the runner
-keeps: every program runs under the container's own random non-root uid with none),
-no-new-privileges, Docker's default seccomp profile, and pids/memory/CPU limits. Its PID 1
+Each container has no network, a read-only root, size- and inode-capped tmpfs work and
+scratch dirs (``/work``, ``/tmp``, ``/dev/shm``), all capabilities dropped but CAP_SETUID,
+CAP_SETGID and CAP_KILL (which only the runner keeps: every program runs under the
+container's own random non-root uid with none), no-new-privileges, Docker's default seccomp
+profile (which also refuses the kernel keyring calls), and pids/memory/CPU limits. Its PID 1
 is the trusted runner (``runner/runner.py``), which serves one execution at a time.
 
 Transport: one attach socket per container, opened before it starts, carries request lines
@@ -51,6 +52,9 @@ RUNNER_MEMORY_MB = 64
 # Tmpfs sizes count against the container's memory limit.
 WORK_TMPFS_MB = 64
 TMP_TMPFS_MB = 64
+# Entries per tmpfs (hard links count too): what the runner's wipe between two executions
+# may meet is bounded, and takes it milliseconds, not the next program's time.
+TMPFS_INODES = 16384
 # Docker's attach stream: 1-byte stream id, 3 zero bytes, 4-byte big-endian length.
 _FRAME = struct.Struct(">BxxxI")
 _STDOUT, _STDERR = 1, 2
@@ -157,15 +161,21 @@ class DockerBackend(PooledBackend):
 
     def _create(self, api: docker.APIClient, uid: int) -> str:
         biggest = max(self.limits.memory_mb, self.compile_limits.memory_mb)
-        memory_mb = biggest + WORK_TMPFS_MB + TMP_TMPFS_MB + RUNNER_MEMORY_MB
+        memory_mb = biggest + WORK_TMPFS_MB + 2 * TMP_TMPFS_MB + RUNNER_MEMORY_MB
+        scratch = f"size={TMP_TMPFS_MB}m,nr_inodes={TMPFS_INODES},mode=1777"
         host_config = api.create_host_config(
             network_mode="none",
             read_only=True,
             tmpfs={
                 # Only the program's uid may enter the work dir; the runner never does.
                 # exec: compiled programs run from it (Docker mounts tmpfs noexec).
-                "/work": f"size={WORK_TMPFS_MB}m,uid={uid},gid={uid},mode=0700,exec",
-                "/tmp": f"size={TMP_TMPFS_MB}m,mode=1777",
+                "/work": (
+                    f"size={WORK_TMPFS_MB}m,nr_inodes={TMPFS_INODES},"
+                    f"uid={uid},gid={uid},mode=0700,exec"
+                ),
+                "/tmp": scratch,
+                # In place of Docker's own /dev/shm, which takes no inode cap.
+                "/dev/shm": scratch,
             },
             cap_drop=["ALL"],
             cap_add=["SETUID", "SETGID", "KILL"],

@@ -6,9 +6,10 @@ line protocol, turns its reports into ``Execution``s, and decides when a sandbox
 
 - after ``recycle_after`` executions, at the end of the item that reached it;
 - at once, on any anomaly: the runner reports one (a process survived the kill, System V
-  IPC objects left behind, an OOM kill), it failed to start a program, it did not answer
-  within the wall limit plus ``host_margin_s``, or it died. A dead sandbox is destroyed and
-  replaced, never reused.
+  IPC objects left behind, an OOM kill, a wipe between executions that overran its budget
+  or left something), it failed to start a program, it did not answer within the wall
+  limit plus ``host_margin_s``, or it died. A dead sandbox is destroyed and replaced, never
+  reused.
 
 One item (``run_tests``) holds one sandbox: it compiles once, then runs every test there;
 the work dir is wiped before every execution except for the compiled program. If the
@@ -40,8 +41,9 @@ from referee_sandboxes.base import (
 from referee_sandboxes.languages import BUILD_DIR, Command, Language, language
 
 MB = 1024 * 1024
-# Host-side slack over the wall limit: the runner's own kill, reap and drain (up to 4 s)
-# and a loaded machine. Past it the sandbox is presumed hung and destroyed.
+# Host-side slack over the wall limit: the runner's wipe before the program (up to 1 s), its
+# own kill, reap and drain (up to 4 s) and a loaded machine. Past it the sandbox is presumed
+# hung and destroyed.
 HOST_MARGIN_S = 10.0
 RECYCLE_AFTER = 500
 # How long a new sandbox may take to say it is ready (start-up under load).
@@ -313,7 +315,7 @@ class _Lease:
                 return lost
             if report.get("error"):
                 # Nothing ran (a failed fork, exec or wipe): not the program's verdict.
-                self._drop("start failed")
+                self._drop(str(report.get("anomaly") or "start failed"))
                 if attempt == 0:
                     continue
                 raise SandboxError(f"the sandbox could not start the program: {report['error']}")
@@ -377,15 +379,22 @@ def _execution(report: dict[str, Any], step: _Step) -> Execution:
     timed_out = bool(report.get("timed_out")) or bool(report.get("cpu_exceeded"))
     failed = exit_code != 0 or signal is not None
     maxrss_kb = int(report.get("maxrss_kb") or 0)
-    near_limit = maxrss_kb * 1024 >= MEMORY_NEAR_LIMIT * step.limits.memory_mb * MB
-    # The cgroup's OOM killer, or the runtime's own out-of-memory failure under its cap.
-    # A program can print a marker to fake the latter: that only renames its failure.
-    memory_exceeded = bool(report.get("oom_kills")) or (
-        failed
-        and not timed_out
-        and (
-            any(marker in stderr for marker in step.lang.memory_markers)
-            or (step.address_space_limited and near_limit)
+    cap = step.limits.memory_mb * MB
+    near_limit = maxrss_kb * 1024 >= MEMORY_NEAR_LIMIT * cap
+    # The cgroup's OOM killer; a process measured over the limit, killed or not (memory no
+    # flag or rlimit caps: a runtime's off-heap buffers, a child process); or the runtime's
+    # own out-of-memory failure under its cap. A program can print a marker to fake the
+    # last: that only renames its failure.
+    memory_exceeded = (
+        bool(report.get("oom_kills"))
+        or maxrss_kb * 1024 > cap
+        or (
+            failed
+            and not timed_out
+            and (
+                any(marker in stderr for marker in step.lang.memory_markers)
+                or (step.address_space_limited and near_limit)
+            )
         )
     )
     return Execution(

@@ -18,12 +18,16 @@ Protocol, one JSON object per line on stdin/stdout (the program never sees eithe
 ``error`` means the program never started (the host retries on a fresh sandbox);
 ``anomaly`` means the sandbox is no longer known clean (the host recycles it).
 
-One execution: fork a child that leaves the runner's session, drops to the child uid (no
-capabilities left), wipes the work dir, /tmp and /dev/shm of the previous execution (except
-the ``keep`` names: a compiled program between its tests), writes ``files``, sets rlimits and
+One execution: first a wiper process, under the child uid, empties the work dir, /tmp,
+/dev/shm and /dev/mqueue of what the previous execution left (except the ``keep`` names: a
+compiled program between its tests), within ``WIPE_BUDGET_S`` and before the program's clock
+starts, so what one program leaves never costs the next one its time; a wipe that overruns
+or leaves anything is an error and an anomaly. Then fork a child that leaves the runner's
+session, drops to the child uid (no capabilities left), writes ``files``, sets rlimits and
 execs ``argv``. The runner feeds stdin and drains stdout/stderr through pipes (capped) in
 one thread-free ``select`` loop, kills everything at the wall limit or when the program
 exits, reaps it all, then checks that nothing is left (processes, System V IPC objects).
+``maxrss_kb`` is the peak resident set of the largest process it ran, orphans included.
 
 Why the program cannot forge or stop the runner: the runner is root in the sandbox with only
 CAP_SETUID, CAP_SETGID and CAP_KILL, and the program runs under another uid with none, so it
@@ -42,15 +46,19 @@ import os
 import resource
 import select
 import signal
-import stat
 import sys
 import time
 from typing import Any
 
 PROTOCOL = 1
 WORK = "/work"
+# POSIX message queues are only visible (so removable) through a mounted mqueue filesystem.
+MQUEUE = "/dev/mqueue"
 # Shared scratch places a program can write besides /work; wiped before every execution.
-SCRATCH = ("/tmp", "/dev/shm", "/dev/mqueue")
+SCRATCH = ("/tmp", "/dev/shm", MQUEUE)
+# The wipe's allowance. tmpfs inode caps keep an honest wipe to milliseconds; a program that
+# left more than this can remove (about half a million entries a second) costs its sandbox.
+WIPE_BUDGET_S = 1.0
 READ_CHUNK = 65536
 PR_SET_DUMPABLE = 4
 # Without a pidfd, how often the loop looks for the program's exit.
@@ -84,37 +92,86 @@ def _oom_kills() -> int | None:
     return None
 
 
-# ---------------------------------------------------------------- in the child, before exec
+# ------------------------------------------ under the child uid: the wiper, the child before exec
 
 
-def _remove_tree(path: str) -> None:
-    """Remove ``path`` (not following links), restoring permissions the program took away."""
-    st = os.lstat(path)
-    if not stat.S_ISDIR(st.st_mode):
-        os.unlink(path)
-        return
-    os.chmod(path, 0o700)
-    for entry in os.scandir(path):
-        _remove_tree(entry.path)
-    os.rmdir(path)
+def _become(child_uid: int | None) -> None:
+    """Drop to the programs' uid for good (no-op where there is no second uid)."""
+    if child_uid is not None:
+        os.setgroups([])
+        os.setresgid(child_uid, child_uid, child_uid)
+        os.setresuid(child_uid, child_uid, child_uid)  # the last capability goes here
 
 
-def _wipe(top: str, keep: tuple[str, ...] = ()) -> None:
-    """Remove what this uid left in ``top``; what it cannot remove is another's and stays."""
-    try:
-        names = os.listdir(top)
-    except FileNotFoundError:
-        return
-    uid = os.getuid()
-    for name in names:
-        if name in keep:
-            continue
-        path = os.path.join(top, name)
+def _clear(dir_fd: int, keep: tuple[str, ...] = ()) -> None:
+    """Remove every entry of the open directory but ``keep``, not following links and
+    restoring permissions the program took away, or raise. Relative to descriptors: no path
+    lookups, no length limit. It returns only after a scan that found nothing else, so
+    nothing else is left (and entries are never held in a list)."""
+    while True:
+        removed = False
+        with os.scandir(dir_fd) as entries:
+            for entry in entries:
+                if entry.name in keep:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    os.chmod(entry.name, 0o700, dir_fd=dir_fd)
+                    sub = os.open(entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW,
+                                  dir_fd=dir_fd)  # fmt: skip
+                    try:
+                        _clear(sub)
+                    finally:
+                        os.close(sub)
+                    os.rmdir(entry.name, dir_fd=dir_fd)
+                else:
+                    os.unlink(entry.name, dir_fd=dir_fd)
+                removed = True
+        if not removed:
+            return
+
+
+def _wipe(keep: tuple[str, ...]) -> None:
+    """Empty the work dir (but ``keep``) and the scratch dirs, or raise."""
+    for top, kept in ((WORK, keep), *((top, ()) for top in SCRATCH)):
+        fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
-            if os.lstat(path).st_uid == uid:
-                _remove_tree(path)
-        except FileNotFoundError:
-            continue
+            _clear(fd, kept)
+        finally:
+            os.close(fd)
+
+
+def _wipe_before(keep: tuple[str, ...], child_uid: int | None) -> tuple[str, str] | None:
+    """Run the wipe in its own process under the child uid (which owns what is to go) and
+    within ``WIPE_BUDGET_S``, killing it past that. None, or why not: the anomaly (a fixed
+    text) and what the wiper said."""
+    why_r, why_w = os.pipe2(os.O_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:  # the wiper: exits, never returns into the runner's loop
+        code = 1
+        try:
+            os.close(why_r)
+            _become(child_uid)
+            _wipe(keep)
+            code = 0
+        except BaseException as exc:
+            os.write(why_w, f"{type(exc).__name__}: {exc}".encode()[:4000])
+        finally:
+            os._exit(code)
+    os.close(why_w)
+    try:
+        # The pipe reaches EOF when the wiper exits, however it ends.
+        finished = select.select([why_r], [], [], WIPE_BUDGET_S)[0]
+        if not finished:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        why = os.read(why_r, 4096).decode("utf-8", errors="replace")
+    finally:
+        os.close(why_r)
+    if not finished:
+        return f"the workspace wipe did not finish within {WIPE_BUDGET_S} s", ""
+    if status != 0:
+        return "the workspace wipe failed", why or f"wait status {status}"
+    return None
 
 
 def _safe_path(name: str) -> str:
@@ -125,10 +182,7 @@ def _safe_path(name: str) -> str:
 
 
 def _prepare_workspace(request: dict[str, Any]) -> None:
-    keep = tuple(request.get("keep", ()))
-    _wipe(WORK, keep)
-    for top in SCRATCH:
-        _wipe(top)
+    """Write the request's dirs and files into the work dir the wiper emptied."""
     for name in request.get("dirs", ()):
         os.makedirs(_safe_path(name), exist_ok=True)
     for name, text in request.get("files", {}).items():
@@ -158,11 +212,7 @@ def _set_limits(request: dict[str, Any], separate_uid: bool) -> None:
 def _child(request: dict[str, Any], fds: tuple[int, int, int], child_uid: int | None) -> None:
     """Become the program. Never returns: execs, or raises and the caller reports it."""
     os.setsid()
-    separate_uid = child_uid is not None
-    if child_uid is not None:
-        os.setgroups([])
-        os.setresgid(child_uid, child_uid, child_uid)
-        os.setresuid(child_uid, child_uid, child_uid)  # the last capability goes here
+    _become(child_uid)
     # The program owns its own /proc/self (runtimes read it); the runner stays sealed.
     _set_dumpable(1)
     # The kernel's OOM killer takes the program, never the runner, when memory runs out.
@@ -170,7 +220,7 @@ def _child(request: dict[str, Any], fds: tuple[int, int, int], child_uid: int | 
         f.write("1000")
     _prepare_workspace(request)
     os.chdir(WORK)
-    _set_limits(request, separate_uid)
+    _set_limits(request, child_uid is not None)
     for sig in RESET_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
     for target, fd in enumerate(fds):
@@ -274,14 +324,17 @@ def _kill_everything() -> None:
         os.kill(-1, signal.SIGKILL)
 
 
-def _reap_all(pid: int, until: float) -> tuple[int, Any]:
-    """Reap the program (its status and usage) and every orphan the runner inherited."""
-    status, usage = 0, None
+def _reap_all(pid: int, until: float) -> tuple[int, Any, int]:
+    """Reap the program (its status and usage) and every orphan the runner inherited; also
+    the largest peak RSS among them (an orphan's usage never reaches the program's)."""
+    status, usage, peak_kb = 0, None, 0
     while True:
         try:
             got, st, ru = os.wait4(-1, os.WNOHANG)
         except ChildProcessError:
             break
+        if got > 0:
+            peak_kb = max(peak_kb, ru.ru_maxrss)
         if got == pid:
             status, usage = st, ru
         if got == 0:
@@ -289,7 +342,7 @@ def _reap_all(pid: int, until: float) -> tuple[int, Any]:
                 break
             _kill_everything()  # a process forked between the kill and now
             time.sleep(0.001)
-    return status, usage
+    return status, usage, peak_kb
 
 
 def _leftovers() -> str | None:
@@ -309,6 +362,10 @@ def _leftovers() -> str | None:
 
 def execute(request: dict[str, Any], child_uid: int | None) -> dict[str, Any]:
     """Run one program to completion or to its limits; report what happened."""
+    unclean = _wipe_before(tuple(request.get("keep", ())), child_uid)
+    if unclean is not None:
+        reason, detail = unclean
+        return {"error": f"{reason}: {detail}" if detail else reason, "anomaly": reason}
     stdin_r, stdin_w = os.pipe()
     stdout_r, stdout_w = os.pipe()
     stderr_r, stderr_w = os.pipe()
@@ -347,7 +404,7 @@ def execute(request: dict[str, Any], child_uid: int | None) -> dict[str, Any]:
     duration = time.monotonic() - started
     # Whatever it left behind (background children, setsid daemons) dies now.
     _kill_everything()
-    status, usage = _reap_all(pid, time.monotonic() + REAP_S)
+    status, usage, peak_kb = _reap_all(pid, time.monotonic() + REAP_S)
     pipes.finish(time.monotonic() + REAP_S)
     if exit_fd is not None:
         os.close(exit_fd)
@@ -371,7 +428,7 @@ def execute(request: dict[str, Any], child_uid: int | None) -> dict[str, Any]:
         "cpu_exceeded": cpu_exceeded,
         "output_exceeded": pipes.overflow,
         "oom_kills": oom_kills,
-        "maxrss_kb": usage.ru_maxrss if usage is not None else 0,
+        "maxrss_kb": peak_kb,
         "cpu_s": cpu_s,
         "duration_s": duration,
         "stdout_b64": pipes.output("stdout"),
@@ -406,9 +463,17 @@ def _child_uid(argv: list[str]) -> int | None:
     return int(argv[1])
 
 
+def _has_mqueue_mount() -> bool:
+    with open("/proc/self/mounts", encoding="utf-8") as f:
+        return any(line.split()[1:3] == [MQUEUE, "mqueue"] for line in f)
+
+
 def main() -> None:
     if os.getpid() != 1:
         raise SystemExit("the runner only runs as PID 1 of a sandbox's own PID namespace")
+    if not _has_mqueue_mount():
+        # Without it, message queues would pass from one execution to the next unseen.
+        raise SystemExit(f"the runner needs the sandbox's own mqueue filesystem at {MQUEUE}")
     _set_dumpable(0)
     # As PID 1 a signal without a handler is never delivered from inside the sandbox;
     # Python's own SIGINT handler would be, so it goes.
