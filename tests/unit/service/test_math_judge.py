@@ -78,3 +78,19 @@ async def test_a_runaway_item_times_out_alone(math_pool: IsolatedPool) -> None:
     assert results[0].result.status.value == "timeout"
     assert "exceeded" in results[0].result.details["error"]
     assert results[1].result.status.value == "correct"  # decided in-process, unaffected
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("gold", ["9!!!!", "(10!)!", "2^{9!!}", "10^{10^{10^{10}}}"])
+async def test_a_pathological_gold_is_parsed_under_the_deadline_not_in_process(
+    math_pool: IsolatedPool, gold: str
+) -> None:
+    # The cheap path runs in the worker's own process: a gold whose parse can run away
+    # (sympy sizing a nested factorial) must go to the killable pool instead.
+    judge = MathJudge(math_pool, timeout_s=2)
+    started = time.monotonic()
+    results = await judge.judge(_job([(r"\boxed{3}", gold), (r"\boxed{3}", gold)]))
+    assert time.monotonic() - started < 20
+    assert {r.result.status.value for r in results} <= {"incorrect", "timeout"}
+    after = await judge.judge(_job([(r"\boxed{4}", "4")]))
+    assert after[0].result.status.value == "correct"

@@ -10,7 +10,13 @@ from referee_verifiers.deadline import (
     submit_grade,
     verdict_for_error,
 )
-from referee_verifiers.math import grade, grade_cheap, grade_prepared, prepare_gold
+from referee_verifiers.math import (
+    grade,
+    grade_cheap,
+    grade_prepared,
+    prepare_gold,
+    prepare_gold_cheap,
+)
 from referee_verifiers.verdict import Verdict
 
 __all__ = [
@@ -21,6 +27,7 @@ __all__ = [
     "grade_prepared",
     "grade_with_deadline",
     "prepare_gold",
+    "prepare_gold_cheap",
     "submit_grade",
     "verdict_for_error",
 ]

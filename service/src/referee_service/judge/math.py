@@ -17,7 +17,7 @@ from referee_verifiers import (
     IsolatedPool,
     Verdict,
     grade_cheap,
-    prepare_gold,
+    prepare_gold_cheap,
     submit_grade,
     verdict_for_error,
 )
@@ -34,11 +34,15 @@ def _policy(options: ScoreOptions) -> Policy:
 
 
 def _cheap_verdicts(pairs: list[Pair], policy: Policy, rel_tol: float) -> dict[Pair, Verdict]:
-    """The verdicts ``grade_cheap`` can give; runs in a worker thread."""
+    """The verdicts ``grade_cheap`` can give; runs in a worker thread, so nothing here may
+    hang: a gold that needs sympy (``9!!!!``) is parsed in the pool, under its deadline."""
     found: dict[Pair, Verdict] = {}
     for completion, gold in pairs:
         try:
-            verdict = grade_cheap(prepare_gold(gold), completion, policy=policy, rel_tol=rel_tol)
+            prepared = prepare_gold_cheap(gold)
+            if prepared is None:
+                continue
+            verdict = grade_cheap(prepared, completion, policy=policy, rel_tol=rel_tol)
         except Exception:  # leave it to the pool, where a failure becomes the item's verdict
             continue
         if verdict is not None:

@@ -2,7 +2,8 @@
 
 ``grade(completion, gold)`` for one item; for a GRPO group sharing one gold,
 ``prepare_gold(gold)`` once and ``grade_prepared(prepared, completion)`` per completion
-(``grade_cheap`` first, where sympy should stay out of the calling process).
+(``grade_cheap`` first, with ``prepare_gold_cheap``, where sympy should stay out of the
+calling process).
 """
 
 from referee_verifiers.math.compare import compare
@@ -13,6 +14,7 @@ from referee_verifiers.math.grade import (
     grade_cheap,
     grade_prepared,
     prepare_gold,
+    prepare_gold_cheap,
 )
 
 __all__ = [
@@ -25,4 +27,5 @@ __all__ = [
     "grade_cheap",
     "grade_prepared",
     "prepare_gold",
+    "prepare_gold_cheap",
 ]

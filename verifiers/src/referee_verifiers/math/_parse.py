@@ -181,8 +181,20 @@ def _parse_plain(text: str) -> Any:
     )
 
 
+def _nested_factorial(expr: Any) -> bool:
+    """A factorial of a factorial (``9!!!!``): its size cannot even be estimated cheaply,
+    since estimating means evaluating the inner one. Checked on the tree, never evaluated."""
+    return any(
+        isinstance(node, (sympy.factorial, sympy.factorial2))
+        and node.args[0].has(sympy.factorial, sympy.factorial2)
+        for node in sympy.preorder_traversal(expr)
+    )
+
+
 def too_big(expr: Any) -> bool:
     """Whether evaluating ``expr`` would build an astronomically large number."""
+    if _nested_factorial(expr):
+        return True
     for node in sympy.preorder_traversal(expr):
         if isinstance(node, sympy.Pow) and node.base.is_number and node.exp.is_number:
             if node.exp.has(sympy.Pow) and not node.exp.is_Rational:

@@ -7,6 +7,7 @@ G completions of a GRPO group pay for each distinct answer once.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -53,6 +54,27 @@ def prepare_gold(gold: str) -> PreparedGold:
     boxed = last_boxed(gold)
     normalized = normalize(boxed if boxed else gold)
     return PreparedGold(gold, normalized, parse_answer(normalized) if normalized else None)
+
+
+# Golds ``prepare_gold_cheap`` takes: short, and made only of numbers, letters, brackets,
+# fractions, roots, pi and infinity. Without powers, factorials, sums or products nothing
+# in them can reach sympy's slow paths.
+_CHEAP_GOLD = re.compile(
+    r"(?:[\d.,/ ()\[\]{}+\-=<>%°A-Za-z]|\\(?:frac|sqrt|pi|infty|cup|le|ge)(?![A-Za-z])|\\[{}])+"
+)
+CHEAP_GOLD_CHARS = 64
+
+
+def prepare_gold_cheap(gold: str) -> PreparedGold | None:
+    """``prepare_gold`` when the gold is a plain number, a choice letter or a word, else
+    None: a gold like ``9!!!!`` must be parsed under a deadline, not in the caller's
+    process, so ``grade_cheap``'s callers use this to stay hang-free.
+    """
+    boxed = last_boxed(gold)
+    normalized = normalize(boxed if boxed else gold)
+    if len(normalized) > CHEAP_GOLD_CHARS or not _CHEAP_GOLD.fullmatch(normalized):
+        return None
+    return prepare_gold(gold)
 
 
 def _check_options(policy: str, rel_tol: float) -> None:
@@ -183,7 +205,8 @@ def grade_cheap(
 
     Uses regular expressions and ``fractions`` only (no sympy): microseconds per call and
     no way to hang, so a caller may run it in-process and send only the rest (None) to
-    ``IsolatedPool``. Where it answers, it answers what ``grade_prepared`` would.
+    ``IsolatedPool``; prepare the gold with ``prepare_gold_cheap`` for the same reason.
+    Where it answers, it answers what ``grade_prepared`` would.
     """
     return _grade(prepared, completion, policy, rel_tol, cheap_only=True)
 
