@@ -89,7 +89,10 @@ class Settings(BaseSettings):
         default=16 * 1024 * 1024, ge=1024, description="Request body size (413 above)."
     )
     max_completion_chars: int = Field(
-        default=200_000, ge=1, description="Characters per completion or test field (413 above)."
+        default=200_000,
+        ge=1,
+        description="Characters per text field of an item: completion, gold, prompt, test "
+        "input/output, test code, prelude, checker (413 above).",
     )
     max_timeout_s: float = Field(default=600.0, gt=0, description="Largest `options.timeout_s`.")
     worker_concurrency: int = Field(default=8, ge=1, description="Jobs in flight per worker.")

@@ -168,3 +168,208 @@ async def test_validation_errors_do_not_echo_the_input(client: httpx.AsyncClient
     assert response.status_code == 422
     assert secret not in response.text
     assert response.json()["detail"][0]["loc"] == ["body", "items", 0]
+
+
+def _raw(items: str) -> str:
+    """A body with the items written as raw JSON (literals json.dumps cannot write)."""
+    return '{"items": [' + items + "]}"
+
+
+DEEP = "[" * 300 + "]" * 300
+
+
+def _call(test: str) -> str:
+    """A function-call code item whose one test is ``test``, raw JSON."""
+    return (
+        '{"kind": "code", "completion": "def f(): return 1", "fn_name": "f", "tests": ['
+        + test
+        + "]}"
+    )
+
+
+BIG = "1" * 20_000
+
+
+@pytest.mark.parametrize(
+    "body, status, needle",
+    [
+        (
+            _raw(
+                '{"kind": "composite", "completion": "\\\\boxed{2}", "components": '
+                '[{"weight": Infinity, "item": {"kind": "math", "gold": "3"}}]}'
+            ),
+            422,
+            '"components",0,"weight"],"msg":"Input should be a finite number"',
+        ),
+        (
+            _raw(
+                '{"kind": "code", "completion": "print(1)", "tests": [{"stdout": "1"}], '
+                '"compare": {"mode": "float", "abs_tol": Infinity}}'
+            ),
+            422,
+            '"compare","abs_tol"],"msg":"Input should be a finite number"',
+        ),
+        (
+            _raw(_call('{"args": [], "expected": 1e999}')),
+            422,
+            '"expected","float"],"msg":"Input should be a finite number"',
+        ),
+        (
+            _raw(_call('{"args": [NaN], "expected": 1}')),
+            422,
+            '"args",0,"float"],"msg":"Input should be a finite number"',
+        ),
+        (
+            _raw(_call('{"args": [], "expected": ' + DEEP + "}")),
+            422,
+            '"call",0,"expected"],"msg":"Value error, nested deeper than 32 levels',
+        ),
+        (
+            _raw(
+                '{"kind": "ifeval", "completion": "hi", "instruction_id_list": '
+                '["punctuation:no_comma"], "kwargs": [{"x": ' + DEEP + "}]}"
+            ),
+            422,
+            '"ifeval","kwargs"],"msg":"Value error, nested deeper than 32 levels',
+        ),
+        (
+            _raw('{"kind": "math", "completion": "\\\\boxed{\\ud800}", "gold": "2"}'),
+            422,
+            '"math","completion"],"msg":"Input should be a valid string, unable to parse raw',
+        ),
+        (
+            _raw(
+                '{"kind": "code", "completion": "print(1)", "tests": [{"stdout": "1"}], '
+                '"test_code": "assert 1", "prelude": "x = \'\\udfff\'"}'
+            ),
+            422,
+            '"code","prelude"],"msg":"Input should be a valid string',
+        ),
+        (
+            json.dumps(
+                {
+                    "items": [
+                        {
+                            "kind": "composite",
+                            "completion": "x",
+                            "components": [{"weight": 1, "item": {"kind": "nope"}}],
+                        }
+                    ]
+                }
+            ),
+            422,
+            "items[0].components[0].item.kind: no verifier for kind 'nope'",
+        ),
+        (
+            json.dumps(
+                {
+                    "items": [
+                        {
+                            "kind": "composite",
+                            "completion": "print(1)",
+                            "components": [
+                                {"weight": 1, "item": {"kind": "math", "gold": "1"}},
+                                {"weight": 1, "item": {"kind": "code", "test_code": BIG}},
+                            ],
+                        }
+                    ]
+                }
+            ),
+            413,
+            "items[0].components[1].item.test_code: 20000 over the limit of 10000",
+        ),
+        (
+            json.dumps({"items": [{"kind": "math", "completion": "1", "gold": BIG}]}),
+            413,
+            "items[0].gold: 20000 over the limit of 10000 (REFEREE_MAX_COMPLETION_CHARS)",
+        ),
+        (
+            json.dumps(
+                {
+                    "items": [
+                        {"kind": "code", "completion": "x", "test_code": "assert 1", "prelude": BIG}
+                    ]
+                }
+            ),
+            413,
+            "items[0].prelude: 20000 over the limit of 10000",
+        ),
+    ],
+    ids=[
+        "infinite-weight",
+        "infinite-abs_tol",
+        "overflowing-expected",
+        "nan-arg",
+        "deep-expected",
+        "deep-ifeval-kwargs",
+        "lone-surrogate-completion",
+        "lone-surrogate-prelude",
+        "composite-unknown-inner-kind",
+        "composite-inner-test_code-too-long",
+        "math-gold-too-long",
+        "prelude-too-long",
+    ],
+)
+async def test_values_no_judge_can_use_are_a_4xx_naming_the_field(
+    client: httpx.AsyncClient, body: str, status: int, needle: str
+) -> None:
+    response = await client.post(
+        "/v1/score", content=body.encode("utf-8"), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == status, response.text
+    assert needle in response.text
+    after = await client.post(
+        "/v1/score", json={"items": [{"kind": "math", "completion": "1", "gold": "1"}]}
+    )
+    assert after.json()["results"][0]["status"] == "correct"
+
+
+async def test_a_deep_value_with_an_idempotency_key_is_a_422_not_a_500(
+    client: httpx.AsyncClient,
+) -> None:
+    body = _raw(_call('{"args": [], "expected": ' + DEEP + "}"))
+    response = await client.post(
+        "/v1/score",
+        content=body,
+        headers={"content-type": "application/json", "Idempotency-Key": "deep-1"},
+    )
+    assert response.status_code == 422, response.text
+    assert "MAX_JSON_DEPTH" in response.text
+
+
+async def test_a_chunked_body_over_the_limit_is_a_413(client: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"items": [{"kind": "math", "completion": "'
+        for _ in range(20):
+            yield b"1" * 100_000
+        yield b'", "gold": "1"}]}'
+
+    response = await client.post(
+        "/v1/score", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413, response.text
+    assert "REFEREE_MAX_REQUEST_BYTES" in response.text
+
+
+async def test_a_chunked_body_under_the_limit_is_judged(client: httpx.AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"items": [{"kind": "math", '
+        yield b'"completion": "\\\\boxed{1}", "gold": "1"}]}'
+
+    response = await client.post(
+        "/v1/score", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["results"][0]["status"] == "correct"
+
+
+async def test_an_empty_idempotency_key_is_refused_naming_the_header(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"items": [{"kind": "math", "completion": "1", "gold": "1"}]}
+    response = await client.post("/v1/score", json=body, headers={"Idempotency-Key": ""})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["header", "idempotency-key"]
+    keyed = await client.post("/v1/score", json=body, headers={"Idempotency-Key": "k-1"})
+    assert keyed.status_code == 200, keyed.text

@@ -138,3 +138,57 @@ def test_a_query_that_does_not_start_with_its_prompt_is_judged_whole() -> None:
     assert response_text("PROMPT answer", "PROMPT ") == "answer"
     assert response_text("re-templated answer", "PROMPT ") == "re-templated answer"
     assert response_text("answer", None) == "answer"
+
+
+UNREADABLE_LABELS = {
+    "inputs-not-lists": {"inputs": 5, "outputs": 5},
+    "deep-json-string": "{" + '"a":{' * 3000 + "}" * 3001,
+    "deep-json-tests": {"tests": "[" * 3000 + "]" * 3000},
+    "lone-surrogate": "\ud800",
+    "unknown-kind": {"kind": "nope"},
+    "gold-too-long": "1" * 300_000,
+    "composite-unknown-inner-kind": {
+        "kind": "composite",
+        "components": [{"weight": 1, "item": {"kind": "nope"}}],
+    },
+}
+REASONS = {
+    "inputs-not-lists": "`inputs` and `outputs` lists",
+    "deep-json-string": "nested too deeply",
+    "deep-json-tests": "nested too deeply",
+    "lone-surrogate": "math.gold",
+    "unknown-kind": "kind: no verifier for kind 'nope'",
+    "gold-too-long": "gold: 300000 over the limit of 200000 (REFEREE_MAX_COMPLETION_CHARS)",
+    "composite-unknown-inner-kind": "components[0].item.kind: no verifier for kind 'nope'",
+}
+
+
+@pytest.mark.parametrize("name", list(UNREADABLE_LABELS))
+async def test_slime_unreadable_label_is_that_samples_invalid_input(
+    client: httpx.AsyncClient, name: str
+) -> None:
+    body = json.dumps(
+        {"prompt": "p", "response": "\\boxed{2}", "label": UNREADABLE_LABELS[name]}
+    ).encode()
+    response = await client.post(
+        "/slime/reward", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["reward"], answer["status"]) == (0.0, "invalid_input")
+    assert REASONS[name] in answer["error"]
+
+
+async def test_openrlhf_unreadable_labels_fail_only_their_own_samples(
+    client: httpx.AsyncClient,
+) -> None:
+    names = list(UNREADABLE_LABELS)
+    labels = [*UNREADABLE_LABELS.values(), "2"]  # REFEREE_MAX_ITEMS is 8 here
+    body = json.dumps({"query": ["\\boxed{2}"] * len(labels), "labels": labels}).encode()
+    response = await client.post(
+        "/openrlhf/reward", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["rewards"] == [*[0.0] * len(names), 1.0]
+    assert answer["extra_logs"]["not_judged"] == [*[1.0] * len(names), 0.0]

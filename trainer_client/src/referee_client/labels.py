@@ -16,7 +16,9 @@ function one opaque value per sample. ``item_from_label`` reads it the same way 
 - a dict with only ``"gold"`` (or ``"answer"``): math.
 
 What cannot be read as an item comes back as a string saying why, so the caller can
-report ``invalid_input`` for that sample instead of failing the batch.
+report ``invalid_input`` for that sample instead of failing the batch: a label of the wrong
+shape, JSON nested too deeply to decode, a value the protocol refuses (a lone surrogate, a
+non-finite number, ...).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from referee_client.protocol import AnyItem, Item, MathItem
+from referee_client.protocol import AnyItem, Item
 
 _ITEM: TypeAdapter[AnyItem] = TypeAdapter(Item)
 # Keys of a code label that pass straight through to the ``CodeItem``.
@@ -54,8 +56,13 @@ def _code_spec(truth: Mapping[str, Any]) -> dict[str, Any] | str:
     fn_name = truth.get("fn_name")
     if "inputs" in truth or "outputs" in truth:
         inputs, outputs = truth.get("inputs") or [], truth.get("outputs") or []
-        if not inputs or len(inputs) != len(outputs):
-            return "code label needs `inputs` and `outputs` of the same, non-zero length"
+        if (
+            not isinstance(inputs, list)
+            or not isinstance(outputs, list)
+            or not inputs
+            or len(inputs) != len(outputs)
+        ):
+            return "code label needs `inputs` and `outputs` lists of the same, non-zero length"
         if fn_name:
             spec["tests"] = [
                 {"args": i if isinstance(i, list) else [i], "expected": o}
@@ -78,30 +85,41 @@ def _code_spec(truth: Mapping[str, Any]) -> dict[str, Any] | str:
     return {"kind": "code", **spec}
 
 
-def item_from_label(completion: str, label: Any) -> AnyItem | str:
-    """The item that judges ``completion`` against ``label``, or why there is none."""
+def _item_spec(label: Any) -> dict[str, Any] | str:
     truth = parse_label(label)
     if truth is None or (isinstance(truth, str) and not truth.strip()):
         return "no label: nothing to judge the completion against"
     if not isinstance(truth, Mapping):
-        return MathItem(kind="math", completion=completion, gold=str(truth))
-    spec: dict[str, Any] | str
+        return {"kind": "math", "gold": str(truth)}
     if "kind" in truth:
-        spec = dict(truth)
-    elif any(k in truth for k in ("tests", "test_code", "inputs", "outputs")):
+        return dict(truth)
+    if any(k in truth for k in ("tests", "test_code", "inputs", "outputs")):
         try:
-            spec = _code_spec(truth)
+            return _code_spec(truth)
         except json.JSONDecodeError as exc:
             return f"code label `tests` is not JSON: {exc}"
-    elif truth.get("gold") or truth.get("answer"):
-        spec = {"kind": "math", "gold": str(truth.get("gold") or truth.get("answer"))}
-    else:
-        return "label object has no `tests`, `test_code`, `inputs`/`outputs`, `gold` or `kind`"
-    if isinstance(spec, str):
-        return spec
+    if truth.get("gold") or truth.get("answer"):
+        return {"kind": "math", "gold": str(truth.get("gold") or truth.get("answer"))}
+    return "label object has no `tests`, `test_code`, `inputs`/`outputs`, `gold` or `kind`"
+
+
+def item_from_label(completion: str, label: Any) -> AnyItem | str:
+    """The item that judges ``completion`` against ``label``, or why there is none.
+
+    Never raises for a bad label (or completion): the reason comes back instead.
+    """
     try:
+        spec = _item_spec(label)
+        if isinstance(spec, str):
+            return spec
         return _ITEM.validate_python({**spec, "completion": completion})
     except ValidationError as exc:
         # Pydantic's message names each bad field; the input itself is not echoed back.
         errors = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:5])
         return f"label is not a valid item: {errors}"
+    except RecursionError:
+        return "label is nested too deeply to read"
+    except (TypeError, ValueError) as exc:
+        # A shape no rule above foresaw (e.g. an integer of more digits than Python reads).
+        reason = f"label cannot be read: {type(exc).__name__}: {exc}"[:300]
+        return reason.encode("utf-8", "replace").decode()

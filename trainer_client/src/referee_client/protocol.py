@@ -7,6 +7,11 @@ later versions may add fields, never remove or change the meaning of these.
 
 Absolute caps here (``MAX_*``) only bound what a request can be at all; a deployment sets
 its own, usually smaller, limits in the service settings.
+
+Every model refuses, naming the field: numbers that are not finite (``Infinity``, ``NaN``,
+``1e999``), strings that are not valid Unicode (a lone surrogate such as ``"\\ud800"``), and
+free-form JSON values (function-call ``args``/``kwargs``/``expected``, IFEval ``kwargs``, a
+plugin item's extra fields) nested deeper than ``MAX_JSON_DEPTH``.
 """
 
 from __future__ import annotations
@@ -14,12 +19,63 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    JsonValue,
+    Tag,
+    model_validator,
+)
 
 PROTOCOL_VERSION = "v1"
 
 MAX_ITEMS = 100_000
 MAX_TESTS_PER_ITEM = 1_000
+# Containers (lists, objects) nested in one free-form JSON field, counting the field's own.
+# Function-call tests need a handful (a matrix is 3 inside `args`); the cap keeps every
+# value far below the recursion limits of the JSON parsers and serializers it passes through.
+MAX_JSON_DEPTH = 32
+# A composite component's weight: 16 of them sum to a finite number, far from overflow.
+MAX_WEIGHT = 1e6
+# Characters in any one string. Deployments cap completions and tests far lower
+# (REFEREE_MAX_COMPLETION_CHARS). As the models' ``str_max_length`` it constrains every
+# string, free-form JSON strings and keys included, and pydantic reads a constrained string
+# as UTF-8: one holding a lone surrogate (``"\\ud800"``, which no UTF-8 serializer downstream
+# can write) is refused there, naming its field (``string_unicode``; pinned by the tests).
+MAX_TEXT_CHARS = 64 * 1024 * 1024
+
+
+def _within_depth(value: Any) -> Any:
+    """``value`` unchanged, unless its lists and objects nest deeper than ``MAX_JSON_DEPTH``.
+
+    Breadth-first and iterative: a value nested thousands deep (``json.loads`` accepts ~1000)
+    is refused without recursing into it.
+    """
+    layer = [value] if isinstance(value, list | dict) else []
+    depth = 0
+    while layer:
+        depth += 1
+        if depth > MAX_JSON_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels (MAX_JSON_DEPTH)")
+        layer = [
+            child
+            for container in layer
+            for child in (container.values() if isinstance(container, dict) else container)
+            if isinstance(child, list | dict)
+        ]
+    return value
+
+
+# Free-form JSON fields: any JSON value, finite numbers and valid strings at every depth
+# (``JsonValue`` under the models' config), at most ``MAX_JSON_DEPTH`` deep.
+_SHALLOW = BeforeValidator(_within_depth)
+_Json = Annotated[JsonValue, _SHALLOW]
+
+# Every model (extra fields aside): non-finite numbers and invalid strings are refused.
+_CONFIG = ConfigDict(frozen=True, allow_inf_nan=False, str_max_length=MAX_TEXT_CHARS)
 
 
 class Status(StrEnum):
@@ -91,7 +147,7 @@ class ExtractionPolicy(StrEnum):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", **_CONFIG)
 
 
 class MathItem(_Model):
@@ -117,9 +173,25 @@ class CallTest(_Model):
     object that overrides ``__eq__`` or a subclass of the expected type is not a pass.
     """
 
-    args: list[Any] = Field(default_factory=list)
-    kwargs: dict[str, Any] = Field(default_factory=dict)
-    expected: Any
+    args: Annotated[list[JsonValue], _SHALLOW] = Field(default_factory=list)
+    kwargs: Annotated[dict[str, JsonValue], _SHALLOW] = Field(default_factory=dict)
+    expected: _Json
+
+
+def _tests_tag(value: Any) -> str:
+    """``call`` when the first test is a function call (``args``/``kwargs``/``expected``),
+    else ``io``: a bad test is then reported against the one kind it was meant to be."""
+    first = value[0] if isinstance(value, list) and value else None
+    if isinstance(first, dict):
+        return "call" if {"args", "kwargs", "expected"} & first.keys() else "io"
+    return "call" if isinstance(first, CallTest) else "io"
+
+
+_Tests = Annotated[
+    Annotated[list[IOTest], Field(max_length=MAX_TESTS_PER_ITEM), Tag("io")]
+    | Annotated[list[CallTest], Field(max_length=MAX_TESTS_PER_ITEM), Tag("call")],
+    Discriminator(_tests_tag),
+]
 
 
 class OutputCompare(_Model):
@@ -159,7 +231,7 @@ class CodeItem(_Model):
     id: str | None = Field(default=None, max_length=256)
     language: Language = Language.python
     completion: str
-    tests: list[IOTest] | list[CallTest] | None = Field(default=None, max_length=MAX_TESTS_PER_ITEM)
+    tests: _Tests | None = None
     test_code: str | None = None
     prelude: str | None = Field(
         default=None,
@@ -202,7 +274,7 @@ class IfevalItem(_Model):
     id: str | None = Field(default=None, max_length=256)
     completion: str
     instruction_id_list: list[str] = Field(min_length=1, max_length=64)
-    kwargs: list[dict[str, Any] | None] | None = None
+    kwargs: Annotated[list[dict[str, JsonValue] | None] | None, _SHALLOW] = None
     prompt: str | None = Field(default=None, description="Needed by `combination:repeat_prompt`.")
     reward: RewardMode | None = Field(default=None, description="Defaults to `options.reward`.")
 
@@ -277,7 +349,9 @@ class PluginItem(BaseModel):
     Any ``kind`` that is not built in lands here; extra fields pass through to the plugin.
     """
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", **_CONFIG)
+    # Extra fields are JSON values, checked like every free-form field.
+    __pydantic_extra__: dict[str, _Json] = Field(init=False)
 
     kind: str = Field(min_length=1, max_length=128)
     id: str | None = Field(default=None, max_length=256)
@@ -297,7 +371,7 @@ def _kind_tag(value: Any) -> str:
 class Component(_Model):
     """One weighted part of a composite item."""
 
-    weight: float = Field(gt=0)
+    weight: float = Field(gt=0, le=MAX_WEIGHT)
     item: SimpleItem
 
 
@@ -397,7 +471,10 @@ class ScoreResponse(_Model):
 __all__ = [
     "BUILTIN_KINDS",
     "MAX_ITEMS",
+    "MAX_JSON_DEPTH",
     "MAX_TESTS_PER_ITEM",
+    "MAX_TEXT_CHARS",
+    "MAX_WEIGHT",
     "PROTOCOL_VERSION",
     "AnyItem",
     "CallTest",

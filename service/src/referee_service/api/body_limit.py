@@ -7,12 +7,14 @@ import json
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
-    """ASGI middleware: 413 when Content-Length or the streamed body exceeds ``max_bytes``."""
+    """ASGI middleware: 413 when Content-Length or the streamed body exceeds ``max_bytes``.
+
+    The body is read here, up to the limit, before the app runs: a body sent without a
+    Content-Length (chunked) is refused as soon as it passes the limit. Refusing from inside
+    the app's ``receive`` instead would not work: FastAPI reports any error raised while it
+    reads the body as a 400 parse error.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self._app = app
@@ -26,28 +28,32 @@ class BodySizeLimit:
         if declared is not None and declared.isdigit() and int(declared) > self._max_bytes:
             await self._refuse(send)
             return
-        seen = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal seen
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self._max_bytes:
-                    raise BodyTooLarge
+            if message["type"] != "http.request":
+                return  # http.disconnect: the client is gone, nobody to answer
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self._max_bytes:
+                await self._refuse(send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body: Message | None = {"type": "http.request", "body": b"".join(chunks)}
+        del chunks
+
+        async def replay() -> Message:
+            # The whole body once, then the server's own messages (http.disconnect).
+            nonlocal body
+            if body is None:
+                return await receive()
+            message, body = body, None
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self._app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await self._refuse(send)
+        await self._app(scope, replay, send)
 
     async def _refuse(self, send: Send) -> None:
         body = json.dumps(

@@ -21,7 +21,9 @@ slime reads the reward with ``--reward-key reward``.
 
 Labels follow ``referee_client.labels``: a gold answer string (math), or JSON tests
 (``tests`` / ``test_code`` / ``inputs`` + ``outputs`` (+ ``fn_name``)) for code. A label that
-cannot be judged rewards 0 with status ``invalid_input``; it never fails the batch.
+cannot be judged rewards 0 with status ``invalid_input``; it never fails the batch: one that
+cannot be read, or whose item ``/v1/score`` would refuse (a kind no verifier judges, a text
+over REFEREE_MAX_COMPLETION_CHARS), is that sample's ``invalid_input``, with the reason.
 
 Both routes judge through ``judge_request``, ``POST /v1/score``'s own path, so the tenant
 (``Authorization: Bearer``), limits, the queue and the deadline behave exactly as there.
@@ -110,12 +112,22 @@ def response_text(query: str, prompt: str | None) -> str:
     return query
 
 
+def _sample_item(completion: str, label: Any, runtime: RuntimeDep) -> AnyItem | str:
+    """The item judging one sample, or why it cannot be judged (its ``invalid_input``)."""
+    item = item_from_label(completion, label)
+    if isinstance(item, str):
+        return item
+    # What ``/v1/score`` would refuse for the whole request refuses only this sample here.
+    error = score_route.item_error(item, runtime.settings)
+    return item if error is None else str(error.detail)
+
+
 async def judge(
     completions: Sequence[str], labels: Sequence[Any], runtime: RuntimeDep, tenant: Tenant
 ) -> list[ItemResult]:
     """One result per sample: unreadable labels locally, the rest through ``/v1/score``."""
     items: list[AnyItem | str] = [
-        item_from_label(c, label) for c, label in zip(completions, labels, strict=True)
+        _sample_item(c, label, runtime) for c, label in zip(completions, labels, strict=True)
     ]
     judged = [item for item in items if not isinstance(item, str)]
     results: list[ItemResult] = []

@@ -10,14 +10,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
 from referee_client.protocol import (
     BUILTIN_KINDS,
+    AnyItem,
     CodeItem,
+    CompositeItem,
+    IfevalItem,
     IOTest,
-    PluginItem,
+    MatchItem,
+    MathItem,
     ScoreRequest,
     ScoreResponse,
 )
@@ -51,39 +56,74 @@ def _too_large(field: str, size: int, limit: int, setting: str) -> HTTPException
     )
 
 
+def _texts(item: AnyItem) -> Iterator[tuple[str, str]]:
+    """The text fields of ``item`` that REFEREE_MAX_COMPLETION_CHARS bounds, by JSON path;
+    a composite's components' own, under ``components[j].item``."""
+    yield "completion", item.completion
+    if isinstance(item, MathItem):
+        yield "gold", item.gold
+    elif isinstance(item, MatchItem):
+        golds = [item.gold] if isinstance(item.gold, str) else item.gold
+        for g, gold in enumerate(golds):
+            yield ("gold" if isinstance(item.gold, str) else f"gold[{g}]"), gold
+    elif isinstance(item, IfevalItem):
+        yield "prompt", item.prompt or ""
+    elif isinstance(item, CodeItem):
+        yield "test_code", item.test_code or ""
+        yield "prelude", item.prelude or ""
+        if item.checker is not None:
+            yield "checker.code", item.checker.code
+        for t, test in enumerate(item.tests or []):
+            if isinstance(test, IOTest):
+                yield f"tests[{t}].stdin", test.stdin
+                yield f"tests[{t}].stdout", test.stdout
+    elif isinstance(item, CompositeItem):
+        for j, component in enumerate(item.components):
+            for name, text in _texts(component.item):
+                yield f"components[{j}].item.{name}", text
+
+
+def _kinds(item: AnyItem) -> Iterator[tuple[str, str]]:
+    """Every ``kind`` in ``item`` by JSON path: its own and its components'."""
+    yield "kind", item.kind
+    if isinstance(item, CompositeItem):
+        for j, component in enumerate(item.components):
+            yield f"components[{j}].item.kind", component.item.kind
+
+
+def item_error(item: AnyItem, settings: Settings, where: str = "") -> HTTPException | None:
+    """Why the deployment refuses ``item`` (413 for a text over its size, 422 for a kind no
+    verifier judges), naming the field under ``where`` (e.g. ``items[3].``); None if it can
+    be judged. Composite components are checked like top-level items."""
+    limit = settings.max_completion_chars
+    for name, text in _texts(item):
+        if len(text) > limit:
+            return _too_large(f"{where}{name}", len(text), limit, "REFEREE_MAX_COMPLETION_CHARS")
+    for name, kind in _kinds(item):
+        if kind not in BUILTIN_KINDS and kind not in plugin_kinds():
+            return HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                detail=f"{where}{name}: no verifier for kind {kind!r} "
+                f"(built in: {', '.join(sorted(BUILTIN_KINDS))}; installed plugins: "
+                f"{', '.join(sorted(plugin_kinds())) or 'none'})",
+            )
+    return None
+
+
 def check_limits(request: ScoreRequest, settings: Settings) -> None:
-    """Deployment limits beyond the protocol's own: 413 for size, 422 for the deadline."""
+    """Deployment limits beyond the protocol's own: 413 for size, 422 for the deadline and
+    for kinds without a verifier."""
     if len(request.items) > settings.max_items:
         raise _too_large("items", len(request.items), settings.max_items, "REFEREE_MAX_ITEMS")
-    limit = settings.max_completion_chars
-    for i, item in enumerate(request.items):
-        fields = {"completion": item.completion}
-        if isinstance(item, CodeItem):
-            fields["test_code"] = item.test_code or ""
-            for t, test in enumerate(item.tests or []):
-                if isinstance(test, IOTest):
-                    fields[f"tests[{t}].stdin"] = test.stdin
-                    fields[f"tests[{t}].stdout"] = test.stdout
-        for name, text in fields.items():
-            if len(text) > limit:
-                raise _too_large(
-                    f"items[{i}].{name}", len(text), limit, "REFEREE_MAX_COMPLETION_CHARS"
-                )
     if request.options.timeout_s > settings.max_timeout_s:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             detail=f"options.timeout_s: {request.options.timeout_s:g} over the limit of "
             f"{settings.max_timeout_s:g} (REFEREE_MAX_TIMEOUT_S)",
         )
-    known = BUILTIN_KINDS | plugin_kinds()
     for i, item in enumerate(request.items):
-        if isinstance(item, PluginItem) and item.kind not in known:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                detail=f"items[{i}].kind: no verifier for kind {item.kind!r} "
-                f"(built in: {', '.join(sorted(BUILTIN_KINDS))}; installed plugins: "
-                f"{', '.join(sorted(plugin_kinds())) or 'none'})",
-            )
+        if (error := item_error(item, settings, f"items[{i}].")) is not None:
+            raise error
 
 
 def _fingerprint(request: ScoreRequest) -> str:
@@ -196,9 +236,11 @@ async def score(
     idempotency_key: Annotated[
         str | None,
         Header(
+            min_length=1,
             max_length=256,
             description="Retries with the same key get the first answer; nothing is judged "
-            "twice. Scoped to the tenant; kept for REFEREE_IDEMPOTENCY_TTL_S.",
+            "twice. Scoped to the tenant; kept for REFEREE_IDEMPOTENCY_TTL_S. An empty key "
+            "is refused (422), not shared.",
         ),
     ] = None,
 ) -> ScoreResponse:
