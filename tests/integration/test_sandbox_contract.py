@@ -136,6 +136,19 @@ def test_keep_going_stops_the_remaining_tests(backend: PooledBackend) -> None:
     assert [r.stdout for r in result.runs] == ["2\n", "10\n"] and seen == [0, 1]
 
 
+def test_output_not_kept_is_seen_by_keep_going_then_dropped(backend: PooledBackend) -> None:
+    seen: list[str] = []
+
+    def keep_going(i: int, execution: Execution) -> bool:
+        seen.append(execution.stdout)
+        return True
+
+    spec = RunSpec(language="cpp", source=DOUBLE["cpp"], limits=FAST, output_kept=False)
+    result = backend.run_tests(spec, ["1\n", "5\n"], keep_going)
+    assert seen == ["2\n", "10\n"]
+    assert [(r.stdout, r.stderr, r.exit_code) for r in result.runs] == [("", "", 0)] * 2
+
+
 def test_the_cpu_time_limit_is_a_timeout(backend: PooledBackend) -> None:
     limits = Limits(wall_time_s=10.0, cpu_time_s=1.0, memory_mb=128, pids=32)
     spun = run(backend, "while True:\n    pass", limits=limits)

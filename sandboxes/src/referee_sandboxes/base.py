@@ -60,6 +60,9 @@ class RunSpec:
     ``files`` are written into the work directory first (name -> text; a checker reads the
     test's input and outputs this way) and ``args`` are passed on the command line.
     ``compile_limits`` bound a compiled language's compile step (None: ``COMPILE_LIMITS``).
+    ``output_kept`` False: ``run_tests`` keeps each run's stdout and stderr only until
+    ``keep_going`` has seen them (a caller that judges there), so a thousand tests printing
+    a megabyte each never sit in memory together.
     """
 
     language: str
@@ -69,6 +72,7 @@ class RunSpec:
     files: Mapping[str, str] = field(default_factory=dict)
     args: tuple[str, ...] = ()
     compile_limits: Limits | None = None
+    output_kept: bool = True
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,13 @@ def run_each(
     runs: list[Execution] = []
     for i, stdin in enumerate(stdins):
         run = backend.run(replace(spec, stdin=stdin))
-        runs.append(run)
-        if keep_going is not None and not keep_going(i, run):
+        go_on = keep_going is None or keep_going(i, run)
+        runs.append(kept(spec, run))
+        if not go_on:
             break
     return TestRuns(compiled=None, runs=runs)
+
+
+def kept(spec: RunSpec, run: Execution) -> Execution:
+    """``run`` as ``run_tests`` keeps it under ``spec.output_kept``."""
+    return run if spec.output_kept else replace(run, stdout="", stderr="")

@@ -37,6 +37,7 @@ from referee_sandboxes.base import (
     SandboxError,
     SandboxUnavailable,
     TestRuns,
+    kept,
 )
 from referee_sandboxes.languages import BUILD_DIR, Command, Language, language
 
@@ -205,8 +206,9 @@ class PooledBackend:
             for i, stdin in enumerate(stdins):
                 step = _step(lang, command, spec.limits, run_files, stdin, keep, spec.args)
                 execution = lease.execute(step)
-                runs.append(execution)
-                if keep_going is not None and not keep_going(i, execution):
+                go_on = keep_going is None or keep_going(i, execution)
+                runs.append(kept(spec, execution))
+                if not go_on:
                     break
             return TestRuns(compiled, runs)
         finally:

@@ -238,12 +238,16 @@ class CodeJudge:
 
     async def _run_suite(self, suite: _Suite, context: _Context) -> list[_Judged]:
         stopped: list[str] = []
+        # Each run is judged once, here, as it ends: the sandbox then drops its output
+        # (``output_kept=False``), and only a run the checker still needs keeps it.
+        judged: list[_Judged] = []
 
         def keep_going(i: int, run: Execution) -> bool:
             # Called in the sandbox thread after each run: a program that does not compile
             # fails every test alike, stop-at-first-failure skips the rest, and nothing
             # starts after the deadline (the worker stopped waiting, the thread did not).
-            outcome = _judge_run(suite.cases[i], run, context).outcome
+            judged.append(_judge_run(suite.cases[i], run, context))
+            outcome = judged[-1].outcome
             if outcome == TestOutcome.compile_error or (
                 context.stop_on_first_failure and outcome not in (TestOutcome.passed, _TO_CHECK)
             ):
@@ -255,8 +259,9 @@ class CodeJudge:
             return True
 
         stdins = [c.stdin for c in suite.cases]
+        spec = replace(suite.spec, output_kept=False)
         try:
-            runs = await self._in_thread(suite.spec, stdins, keep_going, context)
+            runs = await self._in_thread(spec, stdins, keep_going, context)
         except SandboxUnavailable:
             raise
         except SandboxError as exc:
@@ -267,11 +272,7 @@ class CodeJudge:
             assert runs.compiled is not None
             context.notes["compile_output"] = excerpt(runs.compiled.stderr or runs.compiled.stdout)
             return [_compile_error(case, runs.compiled) for case in suite.cases]
-        judged = [
-            _judge_run(case, run, context)
-            for case, run in zip(suite.cases, runs.runs, strict=False)
-        ]
-        for case in suite.cases[len(runs.runs) :]:
+        for case in suite.cases[len(judged) :]:
             if stopped and stopped[0] == TestOutcome.compile_error:
                 judged.append(_Judged(dict(judged[0].report, name=case.name)))
             elif stopped and stopped[0] == _DEADLINE:
