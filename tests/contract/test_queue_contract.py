@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from referee_client.protocol import ItemResult, ScoreRequest
+from referee_service import keys
 from referee_service.jobs import IndexedResult, Job, JobResult, now_epoch_ms, plan_jobs
 from referee_service.queue import JobQueue, MemoryQueue, QueueError, WorkerInfo
 from referee_service.queue.redis_streams import RedisQueue
@@ -183,3 +187,126 @@ async def test_backlog_counts_waiting_and_pending_jobs_per_tenant(queue: JobQueu
     (t1,) = [b for b in await queue.backlog() if b.tenant == "t1"]
     assert (t1.waiting, t1.pending) == (2, 1)
     assert t1.oldest_age_s >= 0
+
+
+# Entries no worker can read. Only the Redis queue holds serialized jobs (the memory queue
+# hands over the Job objects themselves), so these run against Redis, entries put straight
+# into the stream as any client of that Redis could, whatever the API would let through.
+
+
+@pytest.fixture
+async def redis_queue(redis_url: str) -> AsyncIterator[RedisQueue]:
+    q = RedisQueue(redis_url)
+    yield q
+    await q.close()
+
+
+@pytest.fixture
+async def raw_redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_url)  # bytes in, bytes out
+    yield client
+    await client.aclose()
+
+
+async def _put_raw(
+    raw_redis: aioredis.Redis, fields: dict[str, Any], tenant: str = "default"
+) -> None:
+    await raw_redis.sadd(keys.tenants(), tenant)
+    await raw_redis.xadd(keys.job_stream(tenant), fields)
+
+
+def _unreadable_job(request_id: str) -> str:
+    """A job as the API would have written it, but with a composite weight the model
+    refuses (what ``Infinity`` became once serialized: ``null``)."""
+    job = _jobs(request_id, 1)[0].model_dump(mode="json")
+    job["items"] = [
+        {
+            "index": 0,
+            "item": {
+                "kind": "composite",
+                "id": "first",
+                "completion": "x",
+                "components": [{"weight": None, "item": {"kind": "math", "gold": "3"}}],
+            },
+        },
+        {"index": 2, "item": {"kind": "composite", "completion": "x", "components": []}},
+    ]
+    return json.dumps(job)
+
+
+async def _leftovers(raw_redis: aioredis.Redis, tenant: str = "default") -> tuple[int, int]:
+    """(entries in the tenant's stream, entries pending on any consumer)."""
+    stream = keys.job_stream(tenant)
+    pending: Any = await raw_redis.xpending(stream, keys.WORKER_GROUP)
+    return await raw_redis.xlen(stream), pending["pending"]
+
+
+async def test_an_unreadable_job_is_answered_internal_error_and_removed(
+    redis_queue: RedisQueue, raw_redis: aioredis.Redis
+) -> None:
+    await _put_raw(raw_redis, {"job": _unreadable_job("req-poison")})
+    good = _jobs("req-good", 1)
+    await redis_queue.enqueue(good)
+    waiter = asyncio.create_task(redis_queue.wait_results("req-poison", {"0"}, 10))
+    delivered = await redis_queue.reserve("w", count=5, block_s=1)
+    # The readable job behind it is delivered; the unreadable one answers its request now.
+    assert [d.job for d in delivered] == good
+    (answer,) = (await waiter).values()
+    assert [(r.index, r.result.id, r.result.status.value) for r in answer.results] == [
+        (0, "first", "internal_error"),
+        (2, "2", "internal_error"),
+    ]
+    assert "could not read" in answer.results[0].result.details["error"]
+    await redis_queue.complete(delivered[0], _result(delivered[0].job))
+    assert await _leftovers(raw_redis) == (0, 0)  # never to be read again
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"job": "{not json"},
+        {"job": b"\xff\xfe not UTF-8"},
+        {"job": "[" * 100_000},
+        {"job": json.dumps({"request_id": "r", "job_id": "0", "items": "not a list"})},
+        {"something": "else"},
+    ],
+    ids=["not-json", "not-utf8", "deep", "wrong-shape", "no-job-field"],
+)
+async def test_an_entry_that_is_not_a_job_is_removed_and_the_rest_still_delivered(
+    redis_queue: RedisQueue, raw_redis: aioredis.Redis, fields: dict[str, Any]
+) -> None:
+    await _put_raw(raw_redis, fields)
+    good = _jobs("req-good", 2)
+    await redis_queue.enqueue(good)
+    delivered = await redis_queue.reserve("w", count=5, block_s=1)
+    assert sorted(d.job.job_id for d in delivered) == sorted(j.job_id for j in good)
+    assert await _leftovers(raw_redis) == (2, 2)  # the good ones, pending on "w"
+
+
+async def test_unreadable_entries_left_pending_by_a_dead_worker_are_removed_on_reclaim(
+    redis_queue: RedisQueue, raw_redis: aioredis.Redis
+) -> None:
+    # A worker that read these and died (as one that crashed on them did) left them pending.
+    await _put_raw(raw_redis, {"job": _unreadable_job("req-poison")})
+    await _put_raw(raw_redis, {"job": b"\xff"})
+    good = _jobs("req-good", 1)
+    await redis_queue.enqueue(good)  # creates the group, from the stream's start
+    await raw_redis.xreadgroup(keys.WORKER_GROUP, "dead", {keys.job_stream("default"): ">"})
+    reclaimed = await redis_queue.reclaim("rescuer", idle_s=0, count=10)
+    assert [d.job for d in reclaimed] == good
+    poisoned = await redis_queue.wait_results("req-poison", {"0"}, 5)
+    assert {r.result.status.value for r in poisoned["0"].results} == {"internal_error"}
+    assert await _leftovers(raw_redis) == (1, 1)  # the good one, now the rescuer's
+
+
+async def test_a_completed_job_leaves_the_stream_it_was_read_from_whatever_it_claims(
+    redis_queue: RedisQueue, raw_redis: aioredis.Redis
+) -> None:
+    # The entry's own tenant field is only a claim: acknowledging in the stream it names
+    # would leave the real entry pending, to be reclaimed and judged again forever.
+    (job,) = _jobs("req-elsewhere", 1, tenant="somebody-else")
+    await _put_raw(raw_redis, {"job": job.model_dump_json()}, tenant="default")
+    (delivery,) = await redis_queue.reserve("w", count=1, block_s=1)
+    await redis_queue.touch("w", [delivery])
+    await redis_queue.complete(delivery, _result(delivery.job))
+    assert await _leftovers(raw_redis) == (0, 0)

@@ -5,6 +5,11 @@ queue. It keeps up to ``concurrency`` jobs in flight and, on a timer, heartbeats
 capabilities, touches the jobs it is judging (so nobody reclaims them) and reclaims the
 jobs of workers that died. Stopping is graceful: no new jobs, the ones in flight get
 ``shutdown_grace_s`` to finish, and whatever is left is handed back to the queue.
+
+Nothing a job can cause stops the worker: an exception while judging or storing one job
+answers that job's items ``internal_error`` (logged with its traceback), and one while
+reserving or doing chores is retried. Only cancellation, ``SystemExit`` and
+``KeyboardInterrupt`` (none of them an ``Exception``) end it.
 """
 
 from __future__ import annotations
@@ -18,14 +23,35 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from referee_client.protocol import Status
+
 from referee_service.jobs import JobResult
 from referee_service.judge import Judge
+from referee_service.judge.dispatch import answer_all
 from referee_service.queue.base import Delivery, JobQueue, QueueError, WorkerInfo
 
 log = logging.getLogger(__name__)
 
 # How long to wait before reconnecting when the queue fails.
 BACKOFF_S = (0.5, 1.0, 2.0, 5.0)
+# What a job's items say when the worker itself failed on it.
+WORKER_FAILED = "internal error in the worker; see its logs"
+
+
+def _backoff_s(failures: int) -> float:
+    return BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
+
+
+def _honour_cancel() -> None:
+    """Raise ``CancelledError`` if this task was cancelled and something swallowed it.
+
+    Python 3.11's ``asyncio.wait_for``, which redis-py sends every command through, returns
+    normally when its call completes just as the task is cancelled; the task still counts
+    the cancel (``cancelling()``), so a loop that checks here stops as it was told to.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 @dataclass(frozen=True)
@@ -74,15 +100,19 @@ class Worker:
         failures = 0
         try:
             while not stop.is_set():
+                _honour_cancel()
+                delay = _backoff_s(failures)
                 try:
                     await self._reserve_some(block_s=1.0, stop=stop)
                     failures = 0
+                    continue
                 except QueueError as exc:
-                    delay = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
-                    failures += 1
                     log.warning("queue unavailable (%s); retrying in %.1f s", exc, delay)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=delay)
+                except Exception:  # a bug, ours or a dependency's: back off, do not die
+                    log.exception("could not take jobs; retrying in %.1f s", delay)
+                failures += 1
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
         finally:
             await self._drain()
             chores.cancel()
@@ -128,54 +158,79 @@ class Worker:
             task.add_done_callback(self._in_flight.pop)
 
     async def _process(self, delivery: Delivery) -> None:
+        job = delivery.job
         try:
-            result = await self._judge.run(delivery.job)
+            result = await self._judge.run(job)
         except asyncio.CancelledError:
             # Shutting down mid-job: hand it back so another worker judges it now rather
             # than after the reclaim timeout.
             with contextlib.suppress(QueueError):
                 await asyncio.shield(self._queue.release(delivery))
             raise
+        except Exception:  # the judge answers every item itself; this is a bug in it
+            log.exception("judging job %s/%s failed", job.request_id, job.job_id)
+            result = answer_all(job, Status.internal_error, WORKER_FAILED)
         # Shielded: a cancelled worker still records what it has judged.
         await asyncio.shield(self._complete(delivery, result))
 
     async def _complete(self, delivery: Delivery, result: JobResult) -> None:
-        """Store the result, retrying through a queue outage until the job's deadline."""
+        """Store the result, retrying through a queue outage until the job's deadline.
+
+        A result the queue refuses for any other reason (one that cannot be serialized,
+        say) is replaced by internal_error for the job's items: storing nothing would leave
+        the job pending, to be reclaimed and fail again until its request times out.
+        """
+        job = delivery.job
         failures = 0
+        fallen_back = False
         while True:
             try:
                 await self._queue.complete(delivery, result)
                 return
             except QueueError as exc:
-                if delivery.job.remaining_s() <= 0:
-                    log.error("dropping the result of job %s: %s", delivery.job.job_id, exc)
+                if job.remaining_s() <= 0:
+                    log.error("dropping the result of job %s: %s", job.job_id, exc)
                     return
-                delay = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
+                delay = _backoff_s(failures)
                 failures += 1
-                log.warning("could not store job %s (%s); retrying", delivery.job.job_id, exc)
+                log.warning("could not store job %s (%s); retrying", job.job_id, exc)
                 await asyncio.sleep(delay)
+            except Exception:
+                if fallen_back:
+                    log.exception("dropping the result of job %s/%s", job.request_id, job.job_id)
+                    return
+                log.exception(
+                    "could not store job %s/%s; answering internal_error instead",
+                    job.request_id,
+                    job.job_id,
+                )
+                result = answer_all(job, Status.internal_error, WORKER_FAILED)
+                fallen_back = True
 
     async def _chores_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            await self._chores(stop)
+            _honour_cancel()
+            try:
+                await self._chores(stop)
+            except QueueError as exc:
+                log.warning("heartbeat failed: %s", exc)
+            except Exception:  # a bug: a worker without chores looks dead; try next beat
+                log.exception("worker chores failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self._timing.heartbeat_s)
 
     async def _chores(self, stop: asyncio.Event) -> None:
         """Heartbeat, keep our jobs ours, and rescue the jobs of dead workers."""
-        try:
-            info = await self._judge.describe(self.name)
-            info = WorkerInfo(
-                **{**info.__dict__, "busy": len(self._in_flight), "capacity": self._concurrency}
-            )
-            await self._queue.heartbeat(info, ttl_s=self._timing.heartbeat_ttl_s)
-            if self._in_flight:
-                await self._queue.touch(self.name, list(self._in_flight.values()))
-            free = self._concurrency - len(self._in_flight)
-            if free > 0 and not stop.is_set():
-                rescued = await self._queue.reclaim(self.name, self._timing.reclaim_idle_s, free)
-                if rescued:
-                    log.warning("reclaimed %d job(s) from silent workers", len(rescued))
-                    self._start(rescued)
-        except QueueError as exc:
-            log.warning("heartbeat failed: %s", exc)
+        info = await self._judge.describe(self.name)
+        info = WorkerInfo(
+            **{**info.__dict__, "busy": len(self._in_flight), "capacity": self._concurrency}
+        )
+        await self._queue.heartbeat(info, ttl_s=self._timing.heartbeat_ttl_s)
+        if self._in_flight:
+            await self._queue.touch(self.name, list(self._in_flight.values()))
+        free = self._concurrency - len(self._in_flight)
+        if free > 0 and not stop.is_set():
+            rescued = await self._queue.reclaim(self.name, self._timing.reclaim_idle_s, free)
+            if rescued:
+                log.warning("reclaimed %d job(s) from silent workers", len(rescued))
+                self._start(rescued)

@@ -99,6 +99,22 @@ def test_regex_bad_pattern_is_invalid_input(pattern: str) -> None:
     assert verdict.details["error"].startswith("pattern:")
 
 
+@pytest.mark.parametrize(
+    "pattern",
+    ["(?R)", "(?(DEFINE)(?<x>(?&x)a))(?&x)", "(" * 10_000 + "a" + ")" * 10_000],
+    ids=["whole-pattern", "define", "nested-groups"],
+)
+@pytest.mark.parametrize("full", [False, True])
+def test_a_pattern_that_recurses_without_end_is_invalid_input_naming_it(
+    pattern: str, full: bool
+) -> None:
+    # The regex module reports these as MemoryError or RecursionError, from compiling or
+    # matching: the user's pattern at fault, not a bug of ours (internal_error).
+    verdict = grade_regex("aaa", pattern, full=full)
+    assert (verdict.status, verdict.reward) == ("invalid_input", 0.0)
+    assert pattern[:20] in verdict.details["error"]
+
+
 def test_catastrophic_regex_times_out_instead_of_hanging() -> None:
     started = time.perf_counter()
     # Exponential backtracking even for the regex module (which defuses (a+)+ itself).

@@ -232,6 +232,17 @@ def test_every_instruction_id_has_rows_both_ways() -> None:
     assert len(INSTRUCTION_IDS) == 25
 
 
+@pytest.mark.parametrize(
+    "completion",
+    ["[" * 5_000 + "]" * 5_000, "```json\n" + '{"a": ' * 5_000 + "1" + "}" * 5_000 + "\n```"],
+    ids=["bare", "fenced"],
+)
+def test_json_nested_past_the_parsers_stack_is_incorrect_not_an_error(completion: str) -> None:
+    verdict = grade_ifeval(completion, ["detectable_format:json_format"], None)
+    assert (verdict.status, verdict.reward) == ("incorrect", 0.0)
+    assert "nested too deeply" in verdict.details["instructions"][0]["observed"]
+
+
 def test_reward_is_the_fraction_satisfied_and_details_list_each() -> None:
     verdict = grade_ifeval(
         "Hello, world.",

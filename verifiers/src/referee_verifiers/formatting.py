@@ -107,21 +107,30 @@ def grade_regex(
 ) -> Verdict:
     """``correct`` (1.0) when ``pattern`` is found in the completion (``full``: matches all
     of it), else ``incorrect``. The pattern uses the ``regex`` module's syntax, a superset of
-    ``re``'s. A pattern that does not compile is ``invalid_input``; matching that runs past
-    ``timeout_s`` (catastrophic backtracking) is ``timeout``. ``details["match"]`` holds the
-    matched text.
+    ``re``'s. A pattern that does not compile is ``invalid_input``, and so is one whose
+    compiling or matching exhausts memory or the stack (unbounded recursion: ``(?R)``,
+    ``(?(DEFINE)(?<x>(?&x)a))(?&x)``); matching that runs past ``timeout_s`` (catastrophic
+    backtracking) is ``timeout``. ``details["match"]`` holds the matched text.
     """
     try:
         compiled = _compile(pattern)
-    except regex.error as exc:
-        return Verdict("invalid_input", 0.0, {"error": f"pattern: {exc}"})
-    try:
         if full:
             found = compiled.fullmatch(completion, timeout=timeout_s)
         else:
             found = compiled.search(completion, timeout=timeout_s)
+    except regex.error as exc:
+        return Verdict("invalid_input", 0.0, {"error": f"pattern: {exc}"})
     except TimeoutError:
         return Verdict("timeout", 0.0, {"error": f"pattern: matching took over {timeout_s} s"})
+    except (MemoryError, RecursionError) as exc:
+        # How the regex module reports a pattern that recurses without end (it has no
+        # bound of its own). The completion is only matched, never parsed: the pattern
+        # is what went wrong.
+        error = (
+            f"pattern {pattern[:DETAIL_CHARS]!r}: ran out of memory or stack"
+            f" ({type(exc).__name__}); does it recurse without end?"
+        )
+        return Verdict("invalid_input", 0.0, {"error": error})
     if found is None:
         return Verdict("incorrect", 0.0, {"match": None})
     return Verdict("correct", 1.0, {"match": str(found.group(0))[:DETAIL_CHARS]})

@@ -50,6 +50,10 @@ def _cheap_verdicts(pairs: list[Pair], policy: Policy, rel_tol: float) -> dict[P
     return found
 
 
+def _late() -> Verdict:
+    return Verdict(Status.timeout.value, 0.0, {"error": "the request deadline passed"})
+
+
 class MathJudge:
     """Grades math items; sympy work runs through ``pool`` with a deadline of ``timeout_s``."""
 
@@ -60,7 +64,9 @@ class MathJudge:
     def close(self) -> None:
         self._pool.close()
 
-    async def judge(self, job: Job) -> list[IndexedResult]:
+    async def judge(self, job: Job, within_s: float | None = None) -> list[IndexedResult]:
+        """The job's results; a pool grade unfinished after ``within_s`` is a ``timeout``
+        for its items alone, the verdicts already reached are kept."""
         policy, rel_tol = _policy(job.options), job.options.math_rel_tol
         pairs: dict[Pair, None] = {}
         for entry in job.items:
@@ -69,8 +75,7 @@ class MathJudge:
             pairs[(item.completion, item.gold)] = None  # GRPO groups repeat: grade each once
         verdicts = await asyncio.to_thread(_cheap_verdicts, list(pairs), policy, rel_tol)
         rest = [pair for pair in pairs if pair not in verdicts]
-        graded = await asyncio.gather(*(self._grade(c, g, policy, rel_tol) for c, g in rest))
-        verdicts.update(zip(rest, graded, strict=False))
+        verdicts.update(await self._grade_all(rest, policy, rel_tol, within_s))
         results = []
         for entry in job.items:
             item = entry.item
@@ -80,6 +85,20 @@ class MathJudge:
                 indexed(entry.index, item, Status(verdict.status), verdict.reward, verdict.details)
             )
         return results
+
+    async def _grade_all(
+        self, pairs: list[Pair], policy: Policy, rel_tol: float, within_s: float | None
+    ) -> dict[Pair, Verdict]:
+        tasks = {
+            asyncio.ensure_future(self._grade(c, g, policy, rel_tol)): (c, g) for c, g in pairs
+        }
+        if not tasks:
+            return {}
+        timeout = None if within_s is None else max(within_s, 0.0)
+        done, late = await asyncio.wait(tasks, timeout=timeout)
+        for task in late:
+            task.cancel()
+        return {pair: task.result() if task in done else _late() for task, pair in tasks.items()}
 
     async def _grade(self, completion: str, gold: str, policy: Policy, rel_tol: float) -> Verdict:
         started = time.perf_counter()

@@ -2,13 +2,15 @@
 
 Each distinct (item, options) is graded once, in the isolated grading processes under the
 per-item deadline: a user regex, a language detector or a plugin that hangs or blows up
-costs that item a ``timeout`` or ``internal_error``, never the worker.
+costs that item a ``timeout`` or ``internal_error``, never the worker nor the other items
+of its job (an item that cannot even be serialized or pickled included).
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+from collections.abc import Sequence
 
 from referee_client.protocol import (
     AnyItem,
@@ -27,9 +29,40 @@ from referee_verifiers.formatting import grade_length, grade_regex, grade_think_
 from referee_verifiers.ifeval import grade_ifeval
 from referee_verifiers.match import grade_match
 
-from referee_service.jobs import IndexedResult, Job
+from referee_service.jobs import IndexedResult, Job, JobItem
 from referee_service.judge.plugins import run_plugin
-from referee_service.judge.results import indexed
+from referee_service.judge.results import excerpt, indexed
+
+
+def twins(items: Sequence[AnyItem]) -> list[list[int]]:
+    """Positions of ``items`` grouped by identity, ids aside (GRPO groups repeat
+    completions, and each is graded once), groups in order of first appearance."""
+    groups: dict[object, list[int]] = {}
+    for position, item in enumerate(items):
+        groups.setdefault(_twin_key(item, position), []).append(position)
+    return list(groups.values())
+
+
+def in_item_order(
+    groups: Sequence[Sequence[int]], answers: Sequence[Sequence[IndexedResult]]
+) -> list[IndexedResult]:
+    """The answers of ``groups`` (as ``twins`` returns them) back in item order."""
+    by_position = {
+        position: result
+        for group, answer in zip(groups, answers, strict=True)
+        for position, result in zip(group, answer, strict=True)
+    }
+    return [by_position[position] for position in range(len(by_position))]
+
+
+def _twin_key(item: AnyItem, position: int) -> object:
+    # An item that cannot be serialized (a string that is not valid Unicode, nesting past
+    # the serializer's limit) is its own twin, keyed by its position: it is graded on its
+    # own, and whatever that gives, no other item of its job pays for it.
+    try:
+        return item.model_dump_json(exclude={"id"})
+    except (ValueError, RecursionError):
+        return ("unserializable", position)
 
 
 def grade_item(item: AnyItem, options: ScoreOptions) -> Verdict:
@@ -73,22 +106,24 @@ class SimpleJudge:
         self._timeout_s = timeout_s
 
     async def judge(self, job: Job) -> list[IndexedResult]:
-        verdicts: dict[str, asyncio.Task[Verdict]] = {}
-        keys = []
-        for entry in job.items:
-            key = entry.item.model_dump_json(exclude={"id"})
-            keys.append(key)
-            if key not in verdicts:  # GRPO groups repeat completions: grade each once
-                verdicts[key] = asyncio.create_task(self._grade(entry.item, job.options))
-        await asyncio.gather(*verdicts.values())
-        return [
-            indexed(e.index, e.item, Status(v.status), v.reward, v.details)
-            for e, v in ((e, verdicts[k].result()) for e, k in zip(job.items, keys, strict=True))
-        ]
+        """Every item of ``job``, each set of twins graded once."""
+        groups = twins([e.item for e in job.items])
+        answers = await asyncio.gather(
+            *(self.judge_twins([job.items[p] for p in group], job.options) for group in groups)
+        )
+        return in_item_order(groups, answers)
+
+    async def judge_twins(
+        self, entries: Sequence[JobItem], options: ScoreOptions
+    ) -> list[IndexedResult]:
+        """Items identical but for their ids: graded once, answered each under its own id."""
+        verdict = await self._grade(entries[0].item, options)
+        return [_result(entry, verdict) for entry in entries]
 
     async def _grade(self, item: AnyItem, options: ScoreOptions) -> Verdict:
-        future = self._pool.submit(grade_item, item, options, timeout_s=self._timeout_s)
         try:
+            # Inside the try: submitting pickles the item, which can fail (nested too deep).
+            future = self._pool.submit(grade_item, item, options, timeout_s=self._timeout_s)
             return await asyncio.wrap_future(future)
         except concurrent.futures.TimeoutError:
             return Verdict(
@@ -98,3 +133,15 @@ class SimpleJudge:
             return Verdict(
                 "internal_error", 0.0, {"error": f"verifier failed: {type(exc).__name__}: {exc}"}
             )
+
+
+def _result(entry: JobItem, verdict: Verdict) -> IndexedResult:
+    """The item's result; a verdict the protocol refuses (a plugin's unknown status, a
+    reward outside [0, 1] or not finite) is this item's internal_error."""
+    try:
+        return indexed(
+            entry.index, entry.item, Status(verdict.status), verdict.reward, verdict.details
+        )
+    except ValueError as exc:
+        error = f"verifier returned an invalid verdict: {excerpt(str(exc), 500)}"
+        return indexed(entry.index, entry.item, Status.internal_error, details={"error": error})

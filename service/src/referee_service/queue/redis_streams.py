@@ -10,25 +10,39 @@ round-robin however long one tenant's backlog is. Jobs of a worker that died sta
 Results go to a per-request hash (first write wins, ``HSETNX``) and a doorbell list that
 wakes the waiter (``BLPOP``); both expire a while after the request deadline, so an
 abandoned request leaves nothing behind, and a retry can read them again meanwhile.
+
+An entry that does not read as a job (whoever wrote it) is a dead letter: acknowledged,
+deleted and, as far as it can be read, answered ``internal_error`` (``dead_letter.py``),
+so it can neither stop a worker nor come back to stop the next one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.client import NEVER_DECODE
 from redis.exceptions import RedisError, ResponseError
 
 from referee_service import keys
 from referee_service.jobs import Job, JobResult, now_epoch_ms
 from referee_service.queue.base import Delivery, QueueError, TenantBacklog, WorkerInfo
+from referee_service.queue.dead_letter import salvage
+
+log = logging.getLogger(__name__)
 
 # Results outlive the request deadline by this much so a slow reader still finds them.
 RESULT_TTL_MARGIN_S = 60
+# ... but never longer than this, whatever deadline a job claims (EXPIRE refuses absurd
+# values, and a result that cannot be stored would be retried until that deadline).
+MAX_RESULT_TTL_S = 24 * 3600
+# How much of an unreadable entry goes to the log.
+DEAD_LETTER_LOG_CHARS = 500
 # Every command, blocking ones included, must answer within SOCKET_TIMEOUT_S or Redis is
 # treated as gone (a fast 503 rather than a hung request). Blocking reads therefore wait in
 # slices of at most BLOCK_SLICE_S, well inside the socket timeout.
@@ -55,8 +69,30 @@ def _receipt(tenant: str, entry_id: str) -> str:
     return f"{tenant} {entry_id}"
 
 
-def _entry_id(delivery: Delivery) -> str:
-    return delivery.receipt.rsplit(" ", 1)[1]
+def _stream_entry(delivery: Delivery) -> tuple[str, str]:
+    """The stream and entry id the job was read from. Taken from the receipt, not from the
+    job's ``tenant``, which is only what the entry claims."""
+    tenant, entry_id = delivery.receipt.rsplit(" ", 1)
+    return keys.job_stream(tenant), entry_id
+
+
+def _result_ttl_s(deadline_ms: int | None) -> int:
+    remaining_s = (deadline_ms - now_epoch_ms()) / 1000 if deadline_ms is not None else 0
+    return max(1, min(int(remaining_s) + RESULT_TTL_MARGIN_S, MAX_RESULT_TTL_S))
+
+
+def _store_result(pipe: Any, result: JobResult, ttl_s: int) -> None:
+    """Queue on ``pipe``: keep ``result`` (the first one stored wins) and wake the waiter."""
+    pipe.hsetnx(keys.results(result.request_id), result.job_id, result.model_dump_json())
+    pipe.expire(keys.results(result.request_id), ttl_s)
+    pipe.rpush(keys.results_doorbell(result.request_id), result.job_id)
+    pipe.expire(keys.results_doorbell(result.request_id), ttl_s)
+
+
+def _remove_entry(pipe: Any, stream: str, entry_id: str) -> None:
+    """Queue on ``pipe``: acknowledge the entry and delete it, so it is never read again."""
+    pipe.xack(stream, keys.WORKER_GROUP, entry_id)
+    pipe.xdel(stream, entry_id)
 
 
 class RedisQueue:
@@ -124,11 +160,11 @@ class RedisQueue:
                 want = min(share, count - len(deliveries))
                 if want <= 0:
                     break
-                deliveries += self._deliveries(await self._read(consumer, {tenant}, want, None))
+                deliveries += await self._accept(await self._read(consumer, {tenant}, want, None))
             if deliveries:
                 return deliveries
             block_ms = max(1, int(min(block_s, BLOCK_SLICE_S) * 1000))
-            return self._deliveries(await self._read(consumer, set(tenants), 1, block_ms))
+            return await self._accept(await self._read(consumer, set(tenants), 1, block_ms))
         except RedisError as exc:
             self._forget_groups(exc)
             raise QueueError(f"could not read jobs: {exc}") from exc
@@ -136,66 +172,94 @@ class RedisQueue:
     async def _read(
         self, consumer: str, tenants: set[str], count: int, block_ms: int | None
     ) -> Any:
-        return await self._redis.xreadgroup(
-            keys.WORKER_GROUP,
-            consumer,
-            {keys.job_stream(t): ">" for t in sorted(tenants)},
-            count=count,
-            block=block_ms,
-        )
+        streams = [keys.job_stream(t) for t in sorted(tenants)]
+        args: list[Any] = ["GROUP", keys.WORKER_GROUP, consumer, "COUNT", count]
+        if block_ms is not None:
+            args += ["BLOCK", block_ms]
+        args += ["STREAMS", *streams, *[">"] * len(streams)]
+        return await self._undecoded("XREADGROUP", *args)
 
-    def _deliveries(self, reply: Any) -> list[Delivery]:
+    async def _undecoded(self, *command: Any) -> Any:
+        """``command``'s reply as bytes, for the commands that read job entries: decoded, one
+        entry that is not UTF-8 would fail the whole reply, after Redis had already made
+        every entry in it pending on us. ``_accept`` reads each entry on its own."""
+        return await self._redis.execute_command(*command, **{NEVER_DECODE: True})  # type: ignore[no-untyped-call]
+
+    async def _accept(self, reply: Any) -> list[Delivery]:
+        """Deliveries for the entries of an undecoded read; dead-letters the unreadable."""
         deliveries: list[Delivery] = []
-        for stream, entries in reply or []:
+        for raw_stream, entries in reply or []:
+            stream = raw_stream.decode()  # our own key: ASCII prefix and a tenant we wrote
             tenant = stream.split(":", 2)[2]
-            for entry_id, fields in entries:
+            for raw_id, fields in entries:
+                entry_id = raw_id.decode()
                 if not fields:  # deleted while pending (XDEL raced a reclaim)
                     continue
-                job = Job.model_validate_json(fields["job"])
+                raw = fields.get(b"job")
+                try:
+                    job = Job.model_validate_json(raw if raw is not None else b"")
+                except Exception as exc:  # whatever makes it unreadable, it must not return
+                    await self._bury(stream, entry_id, raw, exc)
+                    continue
                 deliveries.append(Delivery(job=job, receipt=_receipt(tenant, entry_id)))
         return deliveries
 
+    async def _bury(self, stream: str, entry_id: str, raw: bytes | None, exc: Exception) -> None:
+        """Remove an unreadable entry, answering internal_error for what it can be read to
+        hold, so its request hears back now rather than timing out."""
+        found = salvage(raw)
+        if found is None:
+            answered = "nothing in it says whose it was"
+        else:
+            answered = (
+                f"answered {len(found.result.results)} item(s) of request"
+                f" {found.result.request_id!r} internal_error"
+            )
+        log.error(
+            "dead letter: removed entry %s of %s, not a job we can read (%s: %s); %s; entry: %s",
+            entry_id,
+            stream,
+            type(exc).__name__,
+            str(exc)[:DEAD_LETTER_LOG_CHARS],
+            answered,
+            "(no job field)" if raw is None else repr(raw[:DEAD_LETTER_LOG_CHARS]),
+        )
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if found is not None:
+                _store_result(pipe, found.result, _result_ttl_s(found.deadline_ms))
+            _remove_entry(pipe, stream, entry_id)
+            await pipe.execute()
+
     async def complete(self, delivery: Delivery, result: JobResult) -> None:
-        job = delivery.job
-        ttl_s = max(1, int(job.remaining_s()) + RESULT_TTL_MARGIN_S)
-        stream, entry_id = keys.job_stream(job.tenant), _entry_id(delivery)
+        stream, entry_id = _stream_entry(delivery)
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.hsetnx(
-                    keys.results(result.request_id), result.job_id, result.model_dump_json()
-                )
-                pipe.expire(keys.results(result.request_id), ttl_s)
-                pipe.rpush(keys.results_doorbell(result.request_id), result.job_id)
-                pipe.expire(keys.results_doorbell(result.request_id), ttl_s)
-                pipe.xack(stream, keys.WORKER_GROUP, entry_id)
-                pipe.xdel(stream, entry_id)
+                _store_result(pipe, result, _result_ttl_s(delivery.job.deadline_ms))
+                _remove_entry(pipe, stream, entry_id)
                 await pipe.execute()
         except RedisError as exc:
             raise QueueError(f"could not store a result: {exc}") from exc
 
     async def release(self, delivery: Delivery) -> None:
-        job = delivery.job
-        stream, entry_id = keys.job_stream(job.tenant), _entry_id(delivery)
+        stream, entry_id = _stream_entry(delivery)
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.xadd(stream, {"job": job.model_dump_json()})
-                pipe.xack(stream, keys.WORKER_GROUP, entry_id)
-                pipe.xdel(stream, entry_id)
+                pipe.xadd(stream, {"job": delivery.job.model_dump_json()})
+                _remove_entry(pipe, stream, entry_id)
                 await pipe.execute()
         except RedisError as exc:
             raise QueueError(f"could not hand a job back: {exc}") from exc
 
     async def touch(self, consumer: str, deliveries: Sequence[Delivery]) -> None:
-        by_tenant: dict[str, list[Any]] = {}
+        by_stream: dict[str, list[Any]] = {}
         for d in deliveries:
-            by_tenant.setdefault(d.job.tenant, []).append(_entry_id(d))
+            stream, entry_id = _stream_entry(d)
+            by_stream.setdefault(stream, []).append(entry_id)
         try:
             async with self._redis.pipeline(transaction=False) as pipe:
-                for tenant, ids in by_tenant.items():
+                for stream, ids in by_stream.items():
                     # Claiming our own entries with min-idle 0 resets their idle clock.
-                    pipe.xclaim(
-                        keys.job_stream(tenant), keys.WORKER_GROUP, consumer, 0, ids, justid=True
-                    )
+                    pipe.xclaim(stream, keys.WORKER_GROUP, consumer, 0, ids, justid=True)
                 await pipe.execute()
         except RedisError as exc:
             raise QueueError(f"could not refresh jobs in progress: {exc}") from exc
@@ -207,15 +271,18 @@ class RedisQueue:
                 if len(deliveries) >= count:
                     break
                 await self._ensure_group(tenant)
-                reply: Any = await self._redis.xautoclaim(
-                    keys.job_stream(tenant),
+                stream = keys.job_stream(tenant)
+                reply = await self._undecoded(
+                    "XAUTOCLAIM",
+                    stream,
                     keys.WORKER_GROUP,
                     consumer,
-                    min_idle_time=int(idle_s * 1000),
-                    start_id="0-0",
-                    count=count - len(deliveries),
+                    int(idle_s * 1000),
+                    "0-0",
+                    "COUNT",
+                    count - len(deliveries),
                 )
-                deliveries += self._deliveries([(keys.job_stream(tenant), reply[1])])
+                deliveries += await self._accept([(stream.encode(), reply[1])])
         except RedisError as exc:
             self._forget_groups(exc)
             raise QueueError(f"could not reclaim jobs: {exc}") from exc

@@ -33,6 +33,8 @@ class JsonFormat:
             value = json.loads(text)
         except ValueError:
             return Outcome(False, "not valid JSON")
+        except RecursionError:  # nested deeper than the parser's stack: no answer anyone wants
+            return Outcome(False, "not valid JSON: nested too deeply to parse")
         # A bare string or number is valid JSON but wraps nothing.
         passed = isinstance(value, dict | list)
         return Outcome(passed, f"a JSON {type(value).__name__}")
