@@ -57,10 +57,11 @@ def prepare_gold(gold: str) -> PreparedGold:
 
 
 # Golds ``prepare_gold_cheap`` takes: short, and made only of numbers, letters, brackets,
-# fractions, roots, pi and infinity. Without powers, factorials, sums or products nothing
-# in them can reach sympy's slow paths.
+# fractions, roots, pi, infinity and small integer exponents (``7x^2+224x``). Without
+# factorials, towers of powers, sums or products nothing in them reaches sympy's slow paths.
 _CHEAP_GOLD = re.compile(
-    r"(?:[\d.,/ ()\[\]{}+\-=<>%°A-Za-z]|\\(?:frac|sqrt|pi|infty|cup|le|ge)(?![A-Za-z])|\\[{}])+"
+    r"(?:[\d.,/ ()\[\]{}+\-=<>%°A-Za-z]|\^(?:\d|\{-?\d{1,2}\})"
+    r"|\\(?:frac|sqrt|pi|infty|cup|le|ge)(?![A-Za-z])|\\[{}])+"
 )
 CHEAP_GOLD_CHARS = 64
 
