@@ -299,3 +299,81 @@ def test_blind_set_4_equivalence_rules(gold: str, answer: str, equal: bool) -> N
 )
 def test_blind_set_4_extraction_rules(completion: str, gold: str, status: str) -> None:
     assert grade(completion, gold).status == status
+
+
+@pytest.mark.parametrize(
+    ("gold", "answer", "equal"),
+    [
+        # matrices: a scalar factored out, brackets around an array, a list of rows
+        (
+            "\\begin{pmatrix} 3/10 & -1/5 \\\\ -1/10 & 2/5 \\end{pmatrix}",
+            "\\frac{1}{10}\\begin{pmatrix} 3 & -2 \\\\ -1 & 4 \\end{pmatrix}",
+            True,
+        ),
+        (
+            "\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}",
+            "2\\begin{pmatrix} 1 & 2 \\\\ 3 & 4 \\end{pmatrix}",
+            False,
+        ),
+        (
+            "\\begin{pmatrix} 3 & -1 \\\\ -5 & 2 \\end{pmatrix}",
+            "\\left[\\begin{array}{rr} 3 & -1 \\\\ -5 & 2 \\end{array}\\right]",
+            True,
+        ),
+        ("\\begin{pmatrix} 1 & 4 \\\\ 2 & 5 \\end{pmatrix}", "[[1, 4], [2, 5]]", True),
+        ("\\begin{pmatrix} 1 & 4 \\\\ 2 & 5 \\end{pmatrix}", "[[1, 2], [4, 5]]", False),
+        # vectors in the standard basis; a lone i is still the imaginary unit
+        (
+            "\\begin{pmatrix} 2 \\\\ -1 \\\\ 1 \\end{pmatrix}",
+            "2\\mathbf{i} - \\mathbf{j} + \\mathbf{k}",
+            True,
+        ),
+        ("\\begin{pmatrix} 2 \\\\ -1 \\\\ 1 \\end{pmatrix}", "2i - j - k", False),
+        ("(3, 4)", "3\\hat{i} + 4\\hat{j}", True),
+        ("3+4i", "3i + 4j", False),
+        ("3+4i", "3 + 4\\mathrm{i}", True),
+        ("3+4i", "3 + 4", False),
+        # sets: set-builder, \pm inside, the empty set in words
+        ("\\{x \\mid x > 2\\}", "(2, \\infty)", True),
+        ("\\{x \\mid x > 2\\}", "[2, \\infty)", False),
+        ("\\{-1, 0, 1\\}", "\\{0, \\pm 1\\}", True),
+        ("\\{-1, 0, 2\\}", "\\{0, \\pm 1\\}", False),
+        ("\\emptyset", "the empty set", True),
+        ("\\{1\\}", "the empty set", False),
+        # unknowns named differently: numbered roots, a function by its name, a named pair
+        ("x_1 = 1, x_2 = 5", "x = 1, x = 5", True),
+        ("x_1 = 1", "x_2 = 1", False),
+        ("f(x) = 0", "f = 0", True),
+        ("p=2, q=3", "(p, q) = (2, 3)", True),
+        ("p=2, q=3", "(p, q) = (3, 2)", False),
+        ("(2, 3)", "(p, q) = (2, 3)", True),
+        # repeating decimals written out; a cut-off decimal repeats nothing
+        ("\\frac{1}{3}", "0.333...", True),
+        ("0.\\overline{45}", "0.454545\\ldots", True),
+        ("0.1\\overline{6}", "0.1\\dot{6}", True),
+        ("\\frac{4}{33}", "0.\\dot{1}\\dot{2}", True),
+        ("\\pi", "3.14159...", False),
+        ("1.22", "1.22...", True),
+        # an exact value and its approximation: either is the answer, if they agree
+        ("12.57", "4\\pi \\approx 12.57", True),
+        ("4\\pi", "4\\pi \\approx 12.57", True),
+        ("4", "3 \\approx 4", False),
+        ("101", "100 \\approx 101", False),
+        ("7.1", "\\approx 7.1", True),
+        ("\\ln 2", "\\log_e 2", True),
+        # choice letters with their option's value or the word "option"
+        ("C", "C) 12", True),
+        ("12", "C) 12", True),
+        ("C", "C) 12 D) 14", False),
+        ("A", "option A", True),
+        ("a", "A", False),
+    ],
+)
+def test_blind_set_5_equivalence_rules(gold: str, answer: str, equal: bool) -> None:
+    assert compare(gold, answer)[0] is equal
+
+
+def test_a_bold_answer_inside_a_stated_sentence_is_the_answer() -> None:
+    completion = "Total: 24 x 45 = 1,080.\n\n**Answer:** The class raises **$1,080**."
+    assert grade(completion, "1080").status == "correct"
+    assert grade(completion, "1000").status == "incorrect"

@@ -15,9 +15,15 @@
   money and units, percents, olympiad answers (congruences, "no solution", functions,
   huge exact numbers), corrections after a box, base-model run-ons inventing the next
   question, Chinese and Russian answers. 572/622 (0.920; math-verify 0.912) before the
-  fixes it prompted; 615/622 now. The 7 left: number words in a last sentence with no
-  answer marker, ``f \\equiv 0`` against ``f(x) = 0``, and ``p=2, q=3`` against
-  ``(p, q) = (2, 3)``. Twelve cases a careful grader could label either way were left out.
+  fixes it prompted; 618/622 now. The 4 left: number words in a last sentence with no
+  answer marker. Twelve cases a careful grader could label either way were left out.
+- ``math_blind5.jsonl``: a fifth blind set on structured answers and real model styles
+  (R1/Qwen think blocks, Llama-3, Minerva, GSM8K): matrices and vectors (a scalar factored
+  out, ``i, j, k`` form, lists of rows), intervals, inequalities, set-builder sets, tuples,
+  equations, several roots, complex numbers, repeating decimals written out, exact values
+  with their approximation, choice letters with values, and hedged, empty and truncated
+  answers. 526/547 (0.962; math-verify 0.890) before the fixes it prompted, every miss a
+  correct answer marked wrong; 547/547 now.
 
 Each is a regression test now: the minimum is the measured count, so a failure lists the
 cases. bench/math_accuracy.py --data FILE compares math-verify on any of them.
@@ -38,7 +44,8 @@ MIN_AGREEING = {
     "math_judgments.jsonl": 881,
     "math_heldout.jsonl": 620,
     "math_blind3.jsonl": 512,
-    "math_blind4.jsonl": 615,
+    "math_blind4.jsonl": 618,
+    "math_blind5.jsonl": 547,
 }
 MIN_CASES = 300
 

@@ -30,13 +30,16 @@ _UNICODE = {
     "\u2229": "\\cap ",
     "\u221a": "\\sqrt",
     "\u2205": "\\emptyset ",
+    "\u2248": "\\approx ",
+    "\u2026": "...",
 }
 _UNICODE_CHARS = re.compile("|".join(map(re.escape, _UNICODE)))
 # A unit after a value, written as text: "5\text{ cm}", "3\,\mathrm{m}^2", "\text{ dollars}",
-# "9.8\,\mathrm{m/s^2}", "8\pi\text{ square units}" (a value may end in a constant).
+# "9.8\,\mathrm{m/s^2}", "8\pi\text{ square units}" (a value may end in a constant); but
+# not the upright constants of "3 + 4\mathrm{i}" or "2\mathrm{e}".
 _TEXT_UNIT = re.compile(
     r"(?:(?<=[\d}.])|(?<=\\pi))\s*(?:\\[,;:! ]|~|\s)*\\(?:text|mathrm|mbox|textrm|rm)\s*\{\s*"
-    r"(?!or\s*\}|and\s*\})[A-Za-z](?:[A-Za-z./ ]|\^\{?-?\d\}?)*\}(?:\s*\^\s*\{?\d\}?)?\s*$"
+    r"(?!(?:or|and|i|j|e)\s*\})[A-Za-z](?:[A-Za-z./ ]|\^\{?-?\d\}?)*\}(?:\s*\^\s*\{?\d\}?)?\s*$"
 )
 # Text-mode wrappers whose content is the answer: "\text{5}" -> "5".
 _TEXT_WRAPPER = re.compile(
@@ -89,6 +92,17 @@ _FRAC_BARE_SECOND = re.compile(r"\\frac\s*(\{[^{}]*\})\s*([0-9a-zA-Z])")
 _SQRT_BARE = re.compile(r"\\sqrt\s*([0-9a-zA-Z])")
 # A repeating decimal: "0.\overline{3}", "1.2\overline{45}" (the digits under the bar repeat).
 _REPEATING = re.compile(r"(?<![\d.])(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}")
+# A repeating decimal written out: "0.333...", "0.4545\ldots", "0.1666\dots". The digits
+# say what repeats; "3.14159..." repeats nothing and stays the decimal it shows.
+_ELLIPSIS_DECIMAL = re.compile(
+    r"(?<![\d.])(\d*)\.(\d+)\s*(?:\.{3}|\\[lc]?dots(?![A-Za-z])|\\dotsc(?![A-Za-z]))"
+)
+# Dots over the repeating digits: "0.1\dot{6}", "0.\dot{1}\dot{2}" (first to last dotted).
+_DOT_REPEATING = re.compile(r"(?<![\d.])(\d*)\.(\d*)\\dot\s*\{?(\d)\}?(?:(\d*)\\dot\s*\{?(\d)\}?)?")
+# "\log_e 2", "\log_{e}(2)": the natural logarithm.
+_LOG_E = re.compile(r"\\log\s*_\s*\{?\s*e\s*\}?(?![A-Za-z])")
+# An approximate value given alone: "\approx 7.1" is 7.1.
+_LEADING_APPROX = re.compile(r"^(?:\\approx|\\sim|\\simeq)(?![A-Za-z])\s*")
 # LaTeX's "1{,}000" thousands separator.
 _BRACED_COMMA = re.compile(r"\{,\}")
 # "1,000" and "12,345,678.5" but not "1,2", "1, 000" or "1,0000": groups of exactly three.
@@ -149,6 +163,33 @@ def _repeating_fraction(match: re.Match[str]) -> str:
     return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
 
 
+def _period(digits: str) -> tuple[str, str] | None:
+    """(fixed, repeating) digits when ``digits`` ends in a block shown at least twice and
+    in three digits or more ("333", "4545", "1666"), the earliest and shortest such split;
+    None otherwise. "1.22..." may be 1.2247 cut short, so two digits are not enough."""
+    for start in range(len(digits) - 1):
+        tail = digits[start:]
+        for size in range(1, len(tail) // 2 + 1):
+            block = tail[:size]
+            if (block * len(tail))[: len(tail)] == tail and len(tail) >= max(3, 2 * size):
+                return digits[:start], block
+    return None
+
+
+def _written_repeating(match: re.Match[str]) -> str:
+    whole, digits = match.group(1), match.group(2)
+    period = _period(digits)
+    if period is None:
+        return f"{whole}.{digits}"
+    return f"{whole}.{period[0]}\\overline{{{period[1]}}}"
+
+
+def _dotted_repeating(match: re.Match[str]) -> str:
+    whole, fixed, first, middle, last = match.groups()
+    repeat = first + (middle or "") + (last or "")
+    return f"{whole}.{fixed}\\overline{{{repeat}}}"
+
+
 def _unwrap_text(text: str) -> str:
     previous = None
     while previous != text:  # nested wrappers: \text{\textbf{5}}
@@ -178,6 +219,11 @@ def normalize(text: str) -> str:
     text = _CURRENCY.sub("", text.strip()).replace("$", "")
     text = _NOISE.sub("", text)
     text = _SPACING.sub(" ", text)
+    # Before trailing dots are dropped as punctuation: they may say the digits repeat.
+    text = _ELLIPSIS_DECIMAL.sub(_written_repeating, text)
+    text = _DOT_REPEATING.sub(_dotted_repeating, text)
+    text = _LEADING_APPROX.sub("", text.strip())
+    text = _LOG_E.sub(r"\\ln ", text)
     text = text.strip().rstrip(".,;").strip()
     text = _TEXT_UNIT.sub("", text)
     text = _unwrap_text(text)

@@ -43,6 +43,7 @@ Kind = Literal[
     "interval",
     "matrix",
     "choice",
+    "approx",
     "text",
 ]
 
@@ -75,7 +76,8 @@ class Answer:
     ``value`` by kind: ``scalar`` a ``Fraction`` (plain numbers) or a sympy expression;
     ``equation`` a (lhs, rhs) pair of scalar answers; ``relation`` a sympy relational;
     ``interval`` a tuple of ``Piece``; ``matrix`` a sympy matrix; ``choice`` the letter;
-    ``based`` (a numeral in a base, ``1011_2``) a (digits, base) pair; otherwise None.
+    ``based`` (a numeral in a base, ``1011_2``) a (digits, base) pair; ``approx`` (``4\\pi
+    \\approx 12.57``) the (value, approximation) pair of scalar answers; otherwise None.
     ``items`` holds the elements of ``set``, ``tuple`` and ``list``. ``marker`` is ``%`` or
     ``°`` when the answer carried one.
     """
@@ -240,6 +242,8 @@ def as_expression(text: str) -> Any:
             expr = _parse_plain(text)
         if expr is None:
             expr = latex2sympy(text)
+        if isinstance(expr, sympy.MatrixExpr):  # "\frac{1}{5}\begin{pmatrix}..\end{pmatrix}"
+            expr = expr.as_explicit()
         if isinstance(expr, sympy.MatrixBase):
             expr = sympy.ImmutableMatrix(expr)
         if not isinstance(expr, sympy.Basic) or too_big(expr):
@@ -272,11 +276,14 @@ _RELATION = re.compile(r"\\(?:le|ge|leq|geq|lt|gt|ne|neq|leqslant|geqslant)(?![A
 _EQUALS = re.compile(r"(?<![<>!\\])=")
 _CUP = re.compile(r"\\cup(?![A-Za-z])|\s+U\s+")
 _SET_WRAP = re.compile(r"^\\\{(.*)\\\}$", re.DOTALL)
-# "C", "(C)", and an AMC-style letter followed by its option's value: "(B) 12"; but not
-# "(C) and (D)", two letters.
-_CHOICE_LETTER = re.compile(r"^\(?([A-J])\)?$|^\(([A-J])\)\s+(?!(?:and|or)\b)(?!.*\([A-J]\))\S")
+# "C", "(C)", "option C", and an AMC-style letter followed by its option's value: "(B) 12",
+# "B) 12", "B. 12"; but not "(C) and (D)", two letters.
+_CHOICE_LETTER = re.compile(
+    r"^(?:(?i:option|choice)\s+)?\(?([A-J])\)?$"
+    r"|^(?:\(([A-J])\)|([A-J])[).:])\s+(?!(?:and|or)\b)(?!.*\b[A-J]\))\S"
+)
 # Matrix environments, and "array" as models write column vectors: \left(\begin{array}..
-_MATRIX = re.compile(r"^\\begin\{(?:[pbvBV]?matrix|array)\}")
+_MATRIX = re.compile(r"\\begin\{(?:[pbvBV]?matrix|array)\}")
 # "x \in [1, 4]": membership in the set that is the answer.
 _MEMBERSHIP = re.compile(r"^[A-Za-z]\s*\\in(?![A-Za-z])\s*(.+)$", re.DOTALL)
 _SETMINUS = re.compile(r"\\setminus(?![A-Za-z])|\\backslash(?![A-Za-z])")
@@ -293,10 +300,18 @@ _NOT_PROSE = frozenset({"and", "or", "pi", "infty", "inf", "oo", "sqrt", "exp"})
 # Ways to say the answer is the empty set.
 _NO_SOLUTION = re.compile(
     r"(?:there (?:is|are) )?(?:no(?: real| integer)? (?:solutions?|roots?|such \w+)|none"
+    r"|(?:the )?(?:empty|null) set"
     r"|\\emptyset|\\varnothing|\\\{\s*\\\}|\{\s*\})",
     re.IGNORECASE,
 )
 _ANGLE = re.compile(r"^\\langle(.*)\\rangle$", re.DOTALL)
+# Set-builder notation: "\{x \mid x > 2\}", "\{x \in \mathbb{R} : x \ne 0\}"; the condition
+# is the answer.
+_SET_BUILDER = re.compile(
+    r"^\\\{\s*[A-Za-z]\s*(?:\\in\s*(?:\\mathbb\s*\{?R\}?|\\R)\s*)?(?:\\mid|\||:)\s*(.+)\\\}$",
+    re.DOTALL,
+)
+_APPROX = re.compile(r"\\approx(?![A-Za-z])")
 # A numeral in a base: "1011_2", "1011_{2}", "FF_{16}". Lowercase letters are variables
 # ("a_{12}" is a term of a sequence), so digits past 9 must be capitals.
 _BASED = re.compile(r"^([0-9A-Z]+)_\{?(\d{1,2})\}?$")
@@ -353,6 +368,18 @@ def _elements(inner: str) -> tuple[Answer, ...] | None:
     if len(parts) > MAX_ELEMENTS or any(not p for p in parts):
         return None
     return tuple(parse_answer(p) for p in parts)
+
+
+def _set_items(inner: str) -> tuple[Answer, ...] | None:
+    """The elements of a set, an element written ``\\pm 1`` counting as two."""
+    items = _elements(inner)
+    if items is None:
+        return None
+    spread: list[Answer] = []
+    for item in items:
+        two = item.kind == "list" and len(item.items) == 2 and _PLUS_MINUS.search(item.text)
+        spread.extend(item.items if two else (item,))
+    return tuple(spread)
 
 
 def _interval(text: str) -> Answer | None:
@@ -482,12 +509,13 @@ def parse_answer(text: str) -> Answer:
         text, marker = text[:-1].strip(), text[-1]
     if not text or len(text) > MAX_PARSE_CHARS:
         return Answer(text, "text", marker=marker)
-    if len(_PLUS_MINUS.findall(text)) == 1:  # "x = \pm 2" is two answers
+    # "x = \pm 2" is two answers; inside a set, "\{0, \pm 1\}", two elements (_set_items).
+    if len(_PLUS_MINUS.findall(text)) == 1 and not _SET_WRAP.match(text):
         plus, minus = _PLUS_MINUS.sub("+", text), _PLUS_MINUS.sub("-", text)
         return Answer(text, "list", items=(parse_answer(plus), parse_answer(minus)))
     choice = _CHOICE_LETTER.match(text)
     if choice:
-        return Answer(text, "choice", choice.group(1) or choice.group(2))
+        return Answer(text, "choice", next(letter for letter in choice.groups() if letter))
     membership = _MEMBERSHIP.match(text)
     if membership:
         return parse_answer(membership.group(1) + marker)
@@ -509,11 +537,20 @@ def parse_answer(text: str) -> Answer:
     if angle:
         items = _elements(angle.group(1))
         return Answer(text, "tuple", items=items) if items else Answer(text, "text")
-    if _MATRIX.match(text):
+    approx = _split_top(text, _APPROX)
+    if len(approx) == 2 and all(approx):
+        value, approximation = parse_answer(approx[0]), parse_answer(approx[1] + marker)
+        if value.kind == approximation.kind == "scalar":
+            return Answer(text, "approx", (value, approximation))
+    enclosed = _enclosed(text)
+    if enclosed is not None and _MATRIX.match(enclosed[1]):  # "[\begin{array}..\end{array}]"
+        return parse_answer(enclosed[1])
+    if _MATRIX.search(text):  # "\begin{pmatrix}..", "\frac{1}{5}\begin{pmatrix}.."
         matrix = as_expression(text)
         if isinstance(matrix, sympy.MatrixBase):
             return Answer(text, "matrix", matrix)
-        return Answer(text, "text")
+        if _MATRIX.match(text):
+            return Answer(text, "text")
     parts = _split_top(text, _LIST_SEPARATOR)
     if len(parts) > 1:
         if len(parts) > MAX_ELEMENTS or not all(parts):
@@ -530,18 +567,23 @@ def parse_answer(text: str) -> Answer:
         return Answer(text, "set", items=items) if len(items) != 1 else items[0]
     if _split_top(text, _CUP)[1:]:
         return _interval(text) or _relation(text)
+    builder = _SET_BUILDER.match(text)
+    if builder:
+        condition = parse_answer(builder.group(1).strip())
+        return condition if condition.kind == "relation" else Answer(text, "text")
     set_wrap = _SET_WRAP.match(text)
     if set_wrap:
         inner = set_wrap.group(1).strip()
-        items = _elements(inner) if inner else ()
+        items = _set_items(inner) if inner else ()
         if items is None:
             return Answer(text, "text")
         return Answer(text, "set", items=items)
-    enclosed = _enclosed(text)
     if enclosed is not None:
         opening, inner, closing = enclosed
         items = _elements(inner)
         if items is not None and len(items) == 2 and (opening, closing) != ("(", ")"):
+            if all(item.kind in ("tuple", "interval") for item in items):  # "[[1, 2], [3, 4]]"
+                return Answer(text, "tuple", items=items, brackets=opening + closing)
             return _interval(text) or Answer(text, "text")
         if items is not None and len(items) >= 2:
             return Answer(text, "tuple", items=items, brackets=opening + closing)
@@ -552,10 +594,25 @@ def parse_answer(text: str) -> Answer:
         if not (sides[0] and sides[-1]):
             return Answer(text, "text")
         lhs, rhs = parse_answer(sides[0]), parse_answer(sides[-1] + marker)
+        if _named_tuple(lhs, rhs):  # "(p, q) = (2, 3)" says "p = 2, q = 3"
+            items = tuple(
+                Answer(f"{name.text}={value.text}", "equation", (name, value))
+                for name, value in zip(lhs.items, rhs.items, strict=True)
+            )
+            return Answer(text, "list", items=items)
         return Answer(text, "equation", (lhs, rhs))
     if _RELATION.search(text):
         return _relation(text)
     return _scalar(text, marker)
+
+
+def _named_tuple(lhs: Answer, rhs: Answer) -> bool:
+    """Whether ``lhs = rhs`` names each entry of a tuple: ``(p, q) = (2, 3)``."""
+    return (
+        lhs.kind == rhs.kind == "tuple"
+        and len(lhs.items) == len(rhs.items)
+        and all(isinstance(item.value, sympy.Symbol) for item in lhs.items)
+    )
 
 
 def to_sympy(answer: Answer) -> Any:

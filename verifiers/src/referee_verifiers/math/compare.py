@@ -34,7 +34,7 @@ from typing import Any
 import sympy  # type: ignore[import-untyped]
 
 from referee_verifiers.math._normalize import normalize, string_key
-from referee_verifiers.math._parse import Answer, Piece, parse_answer, to_sympy
+from referee_verifiers.math._parse import Answer, Piece, as_expression, parse_answer, to_sympy
 
 # Expressions with more operations than this are not simplified.
 MAX_SIMPLIFY_OPS = 200
@@ -229,10 +229,31 @@ def _proportional(a: Any, b: Any, rel_tol: float, positive: bool = False) -> boo
     return not positive or (abs(k.imag) < _ABS_TOL and k.real > 0)
 
 
+def _unknown_name(answer: Answer) -> str | None:
+    """The name an unknown goes by: ``x`` for ``x`` and ``x_1``, ``f`` for ``f`` and ``f(x)``."""
+    if _is_symbol(answer):
+        return str(answer.value.name).split("_")[0]
+    if _DEFINED.fullmatch(answer.text.replace(" ", "")) and answer.text[0].isalpha():
+        return answer.text[0]
+    return None
+
+
+def _same_unknown(a: Answer, b: Answer) -> bool:
+    """The same variable, one of its numbered copies, or a function by its name: roots
+    listed as ``x_1 = 1, x_2 = 5`` name the unknowns of ``x = 1, x = 5``; ``f = 0`` is
+    ``f(x) = 0``."""
+    if _is_symbol(a) and _is_symbol(b) and a.value == b.value:
+        return True
+    name = _unknown_name(a)
+    if name is None or name != _unknown_name(b):
+        return False
+    return name in (a.text.strip(), b.text.strip())  # x_1 and x_2 are two unknowns
+
+
 def _equations(gold: Answer, answer: Answer, rel_tol: float) -> Result:
     for side in (0, 1):  # "x = 2" vs "x = 4/2": the same variable alone on the same side
         g_var, a_var = gold.value[side], answer.value[side]
-        if _is_symbol(g_var) and _is_symbol(a_var) and g_var.value == a_var.value:
+        if _same_unknown(g_var, a_var):
             return _compare(gold.value[1 - side], answer.value[1 - side], rel_tol)[0], "equation"
     g_moved, a_moved = _moved(gold), _moved(answer)
     if g_moved is None or a_moved is None:
@@ -316,10 +337,65 @@ def _matrix_entries(answer: Answer) -> list[Answer] | None:
         return list(answer.items)
     if answer.kind == "matrix" and 1 in answer.value.shape:
         return [Answer(str(e), "scalar", e) for e in answer.value]
+    if answer.kind in ("scalar", "text"):
+        return _unit_vector_entries(answer)
     return None
 
 
+# "2\mathbf{i} - \mathbf{j} + \hat{k}": a vector in the standard basis. The letters are
+# renamed before parsing, since a lone "i" would otherwise read as the imaginary unit.
+_BASIS_LETTER = re.compile(
+    r"(?:\\(?:hat|vec|mathbf|boldsymbol)\s*\{\s*([ijk])\s*\}|(?<![\\A-Za-z])([ijk]))(?![A-Za-z])"
+)
+_BASIS = {"i": "\\xi", "j": "\\eta", "k": "\\theta"}
+
+
+def _unit_vector_entries(answer: Answer) -> list[Answer] | None:
+    """The entries of ``a i + b j (+ c k)``; None unless ``j`` or ``k`` appears and the
+    expression is linear in the basis letters, with nothing else free."""
+    letters = [m.group(1) or m.group(2) for m in _BASIS_LETTER.finditer(answer.text)]
+    if not set(letters) & {"j", "k"}:
+        return None
+    renamed = _BASIS_LETTER.sub(lambda m: _BASIS[m.group(1) or m.group(2)] + " ", answer.text)
+    expr = as_expression(renamed)
+    basis = [sympy.Symbol(name) for name in ("xi", "eta", "theta")]
+    size = 3 if "k" in letters else 2
+    if not isinstance(expr, sympy.Expr) or not expr.free_symbols <= set(basis[:size]):
+        return None
+    expr = sympy.expand(expr)
+    coefficients = [expr.coeff(symbol) for symbol in basis[:size]]
+    rest = expr - sum(c * s for c, s in zip(coefficients, basis[:size], strict=True))
+    if sympy.expand(rest) != 0 or any(c.free_symbols for c in coefficients):
+        return None
+    return [Answer(str(c), "scalar", c) for c in coefficients]
+
+
+def _row(row: Answer) -> tuple[Answer, ...] | None:
+    if row.kind == "tuple":
+        return row.items
+    if row.kind == "interval" and len(row.value) == 1:  # "[1, 4]" parses as an interval
+        piece = row.value[0]
+        return None if piece.left_open or piece.right_open else (piece.lo, piece.hi)
+    return None
+
+
+def _as_matrix(answer: Answer) -> Any:
+    """A list of equal-length rows, ``[[1, 2], [3, 4]]``, as the matrix it writes."""
+    if answer.kind not in _COLLECTIONS or answer.kind == "set" or not answer.items:
+        return None
+    rows = [row for row in map(_row, answer.items) if row is not None]
+    if len(rows) != len(answer.items) or len({len(row) for row in rows}) != 1:
+        return None
+    if not all(entry.kind == "scalar" for row in rows for entry in row):
+        return None
+    return sympy.ImmutableMatrix([[to_sympy(entry) for entry in row] for row in rows])
+
+
 def _matrices(gold: Answer, answer: Answer, rel_tol: float) -> Result:
+    g_rows, a_rows = _as_matrix(gold), _as_matrix(answer)
+    if g_rows is not None or a_rows is not None:
+        gold = gold if g_rows is None else Answer(gold.text, "matrix", g_rows)
+        answer = answer if a_rows is None else Answer(answer.text, "matrix", a_rows)
     if gold.kind == "matrix" and answer.kind == "matrix":
         g, a = gold.value, answer.value
         if g.shape != a.shape:
@@ -352,14 +428,29 @@ _DEFINED = re.compile(
     r"[A-Za-z](?:\^\{?-1\}?)?\\?(?:left)?\([A-Za-z](?:,[A-Za-z])*\\?(?:right)?\)"
     r"|[A-Za-z]'+|\\frac\{d[A-Za-z]?\}\{d[A-Za-z]\}"
 )
-# A choice letter followed by its option's value: "(C) 12".
-_CHOICE_VALUE = re.compile(r"^\([A-J]\)\s+(.+)$", re.DOTALL)
+# A choice letter followed by its option's value: "(C) 12", "C) 12".
+_CHOICE_VALUE = re.compile(r"^(?:\([A-J]\)|[A-J][).:])\s+(.+)$", re.DOTALL)
 
 
 def _choice_value(gold: Answer, answer: Answer, rel_tol: float) -> bool:
     """ "(C) 12" against a gold that is a value, not a letter: the value is the answer."""
     value = _CHOICE_VALUE.match(answer.text)
     return value is not None and _compare(gold, parse_answer(value.group(1)), rel_tol)[0]
+
+
+def _approximates(value: Answer, approximation: Answer) -> bool:
+    """Whether ``approximation`` is ``value`` rounded or cut to the decimals it shows:
+    ``4\\pi \\approx 12.57``; but "3 \\approx 4" is two answers, and an integer needs no
+    approximation."""
+    if isinstance(value.value, Fraction) and value.value.denominator == 1:
+        return bool(value.value == approximation.value)
+    try:
+        exact, shown = complex(sympy.N(to_sympy(value))), complex(sympy.N(to_sympy(approximation)))
+    except (TypeError, ValueError):
+        return False
+    decimals = approximation.text.partition(".")[2]
+    step = 10.0 ** -len(decimals) if decimals.isdigit() else 0.5
+    return abs(exact - shown) <= step
 
 
 def _numerals(gold: Answer, answer: Answer) -> bool:
@@ -385,6 +476,16 @@ def _compare(gold: Answer, answer: Answer, rel_tol: float) -> Result:
     if g == "choice" or a == "choice":
         equal = g == a and gold.value == answer.value
         return equal, "choice"
+    if a == "approx":  # "4\pi \approx 12.57": either is the answer, if they agree
+        value, approximation = answer.value
+        if not _approximates(value, approximation):
+            return False, "approx"
+        equal = _compare(gold, value, rel_tol)[0] or _compare(gold, approximation, rel_tol)[0]
+        return equal, "approx"
+    if g == "approx":
+        return _compare(gold.value[0], answer, rel_tol)[0], "approx"
+    if g in ("matrix", "tuple") and a in ("scalar", "text") and _unit_vector_entries(answer):
+        return _matrices(gold, answer, rel_tol)
     if g == "text" or a == "text":
         return string_key(gold.text).lower() == string_key(answer.text).lower(), "string"
     if g == a == "scalar":

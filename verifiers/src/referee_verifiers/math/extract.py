@@ -231,7 +231,8 @@ def _stated(text: str) -> str:
     """What the last "answer is" / "answer:" of ``text`` states, "" when nothing.
 
     "Final Answer: The final answer is 36." states 36: a statement inside the captured
-    text is read again, so a label in front of a sentence does not become the answer.
+    text is read again, so a label in front of a sentence does not become the answer; nor
+    does a sentence around a bold answer.
     A display that opens after the label and closes lines later is read whole.
     """
     lines = list(_ANSWER_IS.finditer(text))
@@ -241,10 +242,16 @@ def _stated(text: str) -> str:
         return normalize(display.group(1) if display.group(1) is not None else display.group(2))
     if not lines:
         return ""
-    answer = lines[-1].group(1).strip("*").strip()
+    stated = lines[-1].group(1).strip()
+    if stated.startswith("**") and stated.count("**") % 2:  # "**Answer:** ..." closes a bold
+        stated = stated[2:]
+    answer = stated.strip("*").strip()
     inner = _ANSWER_IS.findall(answer + "\n")
     if inner:
         answer = inner[-1].strip("*").strip()
+    bold = _BOLD.findall(stated)
+    if bold and _is_prose(answer):  # "Answer: The class raises **$1,080**."
+        answer = bold[-1].strip()
     if _ONLY_DELIMITERS.fullmatch(answer):
         return ""
     return normalize(strip_math_delimiters(answer))
