@@ -30,9 +30,11 @@ def code_judge(docker_backend: DockerBackend) -> Iterator[CodeJudge]:
 def judge_items(
     judge: CodeJudge, items: list[dict[str, Any]], **options: Any
 ) -> list[dict[str, Any]]:
-    """Score ``items`` as one request through ``judge``; results in item order."""
+    """Score ``items`` as one request through ``judge``; results in item order. The
+    deadline is ``options["timeout_s"]`` away, as the service sets it (else 600 s)."""
     request = ScoreRequest.model_validate({"items": items, "options": options})
-    jobs = plan_jobs(request, "it", now_epoch_ms() + 600_000, math_group_size=8)
+    deadline_ms = now_epoch_ms() + int(options.get("timeout_s", 600) * 1000)
+    jobs = plan_jobs(request, "it", deadline_ms, math_group_size=8)
 
     async def run() -> list[dict[str, Any]]:
         done = await asyncio.gather(*(judge.judge(job) for job in jobs))

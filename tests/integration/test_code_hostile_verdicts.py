@@ -8,6 +8,7 @@ judges an honest item correctly.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -364,3 +365,71 @@ def test_a_program_cannot_launder_its_verdict_through_the_checker(
     result = judge_one(code_judge, item)
     assert (result["status"], result["reward"]) == ("incorrect", 0.0), result["details"]
     assert [t["outcome"] for t in result["details"]["tests"]] == ["wrong_answer"] * len(SUMS)
+
+
+# --- verdicts a program cannot turn into "not judged" or into a copied pass -----------------
+
+
+def test_a_syntax_error_printed_after_a_passing_test_is_a_runtime_error(
+    code_judge: CodeJudge,
+) -> None:
+    # Knows the sample's answer, and for any other input pretends not to parse, hoping the
+    # judge stops the suite and fills it with the first test's verdict.
+    program = (
+        "import sys\n"
+        "if input() == '1 2':\n"
+        "    print(3)\n"
+        "else:\n"
+        "    sys.stderr.write('  File \"x\", line 1\\nSyntaxError: invalid syntax\\n')\n"
+        "    sys.exit(1)\n"
+    )
+    tests = [{"stdin": f"{i} {i + 1}\n", "stdout": f"{2 * i + 1}\n"} for i in range(1, 6)]
+    result = judge_one(code_judge, code(program, tests=tests))
+    assert result["reward"] == pytest.approx(0.2), result["details"]
+    assert [t["outcome"] for t in result["details"]["tests"]] == ["passed"] + ["runtime_error"] * 4
+
+
+def test_a_value_too_deep_to_send_back_is_a_wrong_answer(code_judge: CodeJudge) -> None:
+    # The tests pass the returned value back into the program; a value nested one level short
+    # of the harness's bound would not fit the argument list, which once made the item a
+    # sandbox_error (not judged) instead of the wrong answer it is.
+    program = "def f(x):\n    v = []\n    for _ in range(100):\n        v = [v]\n    return v\n"
+    tests = "def check(candidate):\n    assert candidate(candidate(1)) == 1\n"
+    result = judge_one(code_judge, code(program, test_code=tests, entry_point="f"))
+    assert (result["status"], result["reward"]) == ("incorrect", 0.0), result["details"]
+
+
+def test_a_huge_int_against_a_float_is_a_wrong_answer(code_judge: CodeJudge) -> None:
+    item = code(
+        "def f(x):\n    return 10**400", fn_name="f", tests=[{"args": [1], "expected": 1.5}]
+    )
+    assert judge_one(code_judge, item)["status"] == "incorrect"
+
+
+@pytest.mark.parametrize(
+    ("language", "program"),
+    [
+        ("python", "import time\ntime.sleep(60)\nprint(3)"),
+        # A compile that runs to gcc's constexpr limits, far past the request's deadline.
+        (
+            "cpp",
+            "constexpr long long f(long long k) { long long s = 0;"
+            " for (long long i = 0; i < 3000; i++) for (long long j = 0; j < 3000; j++)"
+            " s += (i ^ j) + k; return s; }\n"
+            + "".join(f"constexpr long long X{k} = f({k});\n" for k in range(40))
+            + "int main() { return X0 > 0 ? 0 : 1; }\n",
+        ),
+    ],
+    ids=["run", "compile"],
+)
+def test_no_step_outlives_the_request_deadline(
+    code_judge: CodeJudge, language: str, program: str
+) -> None:
+    # Its own limits allow a minute; the request gave it 3 s. The sandbox must be free when
+    # the answer comes back, not a minute later, or the next request times out behind it.
+    item = code(program, language=language, tests=[{"stdin": "", "stdout": "3\n"}])
+    item["limits"] = {"time_s": 60}
+    started = time.monotonic()
+    result = judge_one(code_judge, item, timeout_s=3)
+    assert time.monotonic() - started < 8.0
+    assert result["status"] == "timeout" and "deadline" in result["details"]["error"]

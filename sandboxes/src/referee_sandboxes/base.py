@@ -25,6 +25,17 @@ class SandboxUnavailable(SandboxError):
     """No sandbox can run programs (engine down, image missing). Never fall back to the host."""
 
 
+class RecompileFailed(SandboxError):
+    """A program that compiled did not compile again on the fresh sandbox that replaced its
+    first one mid-item. Its runs so far stand; the rest cannot run. A compile is the
+    program's own doing (``#error`` under a condition it can steer), so this is its
+    failure, not the sandbox's."""
+
+    def __init__(self, compiled: Execution) -> None:
+        super().__init__(f"recompiling on a fresh sandbox failed: {compiled.stderr[-500:]}")
+        self.compiled = compiled
+
+
 @dataclass(frozen=True)
 class Limits:
     """Per-execution limits. Units are in the names.
@@ -46,6 +57,16 @@ class Limits:
     def cpu_limit_s(self) -> float:
         return self.wall_time_s if self.cpu_time_s is None else self.cpu_time_s
 
+    def within(self, seconds: float) -> Limits:
+        """These limits with wall and CPU time cut to ``seconds`` where that is less."""
+        if self.wall_time_s <= seconds and self.cpu_limit_s <= seconds:
+            return self
+        return replace(
+            self,
+            wall_time_s=min(self.wall_time_s, seconds),
+            cpu_time_s=min(self.cpu_limit_s, seconds),
+        )
+
 
 # The compile step's limits when a spec names none: compilers need more than programs.
 COMPILE_LIMITS = Limits(
@@ -62,7 +83,9 @@ class RunSpec:
     ``compile_limits`` bound a compiled language's compile step (None: ``COMPILE_LIMITS``).
     ``output_kept`` False: ``run_tests`` keeps each run's stdout and stderr only until
     ``keep_going`` has seen them (a caller that judges there), so a thousand tests printing
-    a megabyte each never sit in memory together.
+    a megabyte each never sit in memory together. ``deadline``, a ``time.monotonic()``
+    instant: no step runs past it (each one's time limits are cut to the time left, and no
+    run starts after it), so work nobody waits for any more frees its sandbox.
     """
 
     language: str
@@ -73,6 +96,7 @@ class RunSpec:
     args: tuple[str, ...] = ()
     compile_limits: Limits | None = None
     output_kept: bool = True
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)

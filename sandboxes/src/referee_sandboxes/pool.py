@@ -33,6 +33,7 @@ from referee_sandboxes.base import (
     Execution,
     KeepGoing,
     Limits,
+    RecompileFailed,
     RunSpec,
     SandboxError,
     SandboxUnavailable,
@@ -174,10 +175,11 @@ class PooledBackend:
 
     def run(self, spec: RunSpec) -> Execution:
         tests = self.run_tests(spec, [spec.stdin])
-        if tests.compile_failed or not tests.runs:
-            assert tests.compiled is not None
+        if tests.runs and not tests.compile_failed:
+            return tests.runs[0]
+        if tests.compiled is not None:
             return tests.compiled
-        return tests.runs[0]
+        return Execution(None, "", "", 0.0, timed_out=True)  # its deadline had passed
 
     def run_tests(
         self, spec: RunSpec, stdins: Sequence[str], keep_going: KeepGoing | None = None
@@ -189,7 +191,7 @@ class PooledBackend:
         source_path = lang.source_name(spec.source)
         build: _Step | None = None
         if lang.compile is not None:
-            limits = spec.compile_limits or self.compile_limits
+            limits = _until(spec.compile_limits or self.compile_limits, spec.deadline)
             command = lang.compile(source_path, limits.memory_mb)
             files = {**spec.files, source_path: spec.source}
             build = _step(lang, command, limits, files, stdin="", keep=(), args=())
@@ -204,7 +206,10 @@ class PooledBackend:
                 return TestRuns(compiled, [])
             runs: list[Execution] = []
             for i, stdin in enumerate(stdins):
-                step = _step(lang, command, spec.limits, run_files, stdin, keep, spec.args)
+                if spec.deadline is not None and time.monotonic() >= spec.deadline:
+                    break  # nobody waits for the rest
+                limits = _until(spec.limits, spec.deadline)
+                step = _step(lang, command, limits, run_files, stdin, keep, spec.args)
                 execution = lease.execute(step)
                 go_on = keep_going is None or keep_going(i, execution)
                 runs.append(kept(spec, execution))
@@ -298,8 +303,10 @@ class _Lease:
             if self._build is not None and step is not self._build:
                 # The compiled program went with the last sandbox: compile it again here.
                 rebuilt = self._request(self._build)
-                if _failed(rebuilt) or self._box is None:
-                    raise SandboxError(f"recompiling on a fresh sandbox failed: {rebuilt.stderr}")
+                if _failed(rebuilt):
+                    raise RecompileFailed(rebuilt)
+                if self._box is None:  # the rebuild itself lost the sandbox
+                    raise SandboxError("the sandbox was lost while recompiling")
         return self._box
 
     def _request(self, step: _Step) -> Execution:
@@ -341,6 +348,13 @@ def sandbox_uid() -> int:
     """A fresh uid for one sandbox's programs. RLIMIT_NPROC counts processes per uid across
     the whole host, so no two sandboxes may share one."""
     return 100_000 + secrets.randbelow(1 << 30)
+
+
+def _until(limits: Limits, deadline: float | None) -> Limits:
+    """``limits`` cut to the time left before ``deadline`` (a few ms at least)."""
+    if deadline is None:
+        return limits
+    return limits.within(max(deadline - time.monotonic(), 0.01))
 
 
 def _step(

@@ -18,6 +18,7 @@ from referee_sandboxes import (
     Execution,
     KeepGoing,
     Limits,
+    RecompileFailed,
     RunSpec,
     SandboxError,
     SandboxUnavailable,
@@ -189,6 +190,22 @@ async def test_a_python_syntax_error_is_a_compile_error_and_runs_only_once() -> 
     assert result["status"] == "compile_error"
     assert outcomes(result) == ["compile_error"] * 2
     assert len(backend.specs) == 1
+
+
+async def test_a_syntax_error_after_a_test_that_ran_is_the_programs_own_output() -> None:
+    # Python refuses a program that does not parse before any run; "SyntaxError" on stderr
+    # after a run that got past it is a program faking one, to stop the suite at test 1.
+    item = {**IO_ITEM, "tests": MANY_TESTS[:4]}
+
+    def fake(spec: RunSpec) -> Execution:
+        if spec.stdin == "0\n":
+            return exited(stdout="0\n")
+        return exited(1, stderr='  File "x", line 1\nSyntaxError: invalid syntax')
+
+    result, backend = await _judge(item, fake)
+    assert outcomes(result) == ["passed"] + ["runtime_error"] * 3
+    assert (result["status"], result["reward"]) == ("runtime_error", 0.25)
+    assert len(backend.specs) == 4
 
 
 async def test_a_compiled_language_that_does_not_compile_fails_every_test_unrun() -> None:
@@ -543,6 +560,58 @@ async def test_sandbox_failures_are_statuses_not_exceptions() -> None:
         return gone(spec) if spec.source == CHECKER_SOURCE else doubles(spec)
 
     assert (await _judge(CHECKER_ITEM, checker_gone))[0]["status"] == "sandbox_unavailable"
+
+
+class RecompilingBackend(RunTestsBackend):
+    """Runs the first test, then fails to compile again on a fresh sandbox."""
+
+    def run_tests(
+        self, spec: RunSpec, stdins: Sequence[str], keep_going: KeepGoing | None = None
+    ) -> TestRuns:
+        run = self.run(replace(spec, stdin=stdins[0]))
+        if keep_going is not None:
+            keep_going(0, run)
+        raise RecompileFailed(exited(1, stderr="#error fresh sandbox"))
+
+
+@pytest.mark.parametrize("first_output", ["2\n", "7\n"])
+async def test_a_failed_recompile_keeps_the_verdicts_reached_and_fails_the_rest(
+    first_output: str,
+) -> None:
+    # A program that compiles only on a used sandbox, then leaves an anomaly so the next test
+    # gets a fresh one: its wrong answer must not turn into an unjudged sandbox_error.
+    backend = RecompilingBackend(lambda spec: exited(stdout=first_output))
+    judge = CodeJudge(backend, limits=Limits(), concurrency=1)
+    item = {**IO_ITEM, "language": "cpp", "completion": "int main() {}"}
+    request = ScoreRequest.model_validate({"items": [item]})
+    (job,) = plan_jobs(request, "r", now_epoch_ms() + 10_000, math_group_size=8)
+    (indexed,) = await judge.judge(job)
+    result = indexed.result.model_dump()
+    first = "passed" if first_output == "2\n" else "wrong_answer"
+    assert outcomes(result) == [first, "compile_error"]
+    assert result["status"] == ("compile_error" if first == "passed" else "incorrect")
+    assert "fresh sandbox" in result["details"]["compile_output"]
+
+
+async def test_every_run_carries_the_request_deadline() -> None:
+    # The sandbox cuts each step's limits to the time left (proven through real Docker in
+    # tests/integration/test_code_formats.py); the judge must hand it the deadline.
+    def run(spec: RunSpec) -> Execution:
+        return exited(0) if spec.source == CHECKER_SOURCE else doubles(spec)
+
+    before = time.monotonic()
+    _, backend = await _judge(CHECKER_ITEM, run, deadline_s=5.0)
+    assert backend.specs and all(spec.deadline is not None for spec in backend.specs)
+    assert all(before + 4.0 < spec.deadline <= before + 5.5 for spec in backend.specs)  # type: ignore[operator]
+
+
+async def test_a_run_cut_short_by_the_deadline_is_not_judged_as_too_slow() -> None:
+    def cut(spec: RunSpec) -> Execution:
+        time.sleep(0.3)
+        return ended(None, timed_out=True)
+
+    result, _ = await _judge(IO_ITEM, cut, deadline_s=0.2)
+    assert result["status"] == "timeout" and outcomes(result) == ["skipped", "skipped"]
 
 
 async def test_no_backend_never_runs_code() -> None:

@@ -139,6 +139,8 @@ def test_decoding_accepts_only_typed_data(data: Any) -> None:
         ({"a": 1}, {"a": 1, "b": 2}, False),
         ({"1": 1}, {1: 1}, False),
         ({"a": [True]}, {"a": [1]}, False),
+        (1.5, 10**400, False),  # past any float: not an OverflowError
+        (1.5, -(10**400), False),
     ],
 )
 def test_values_match_strictly(expected: Any, actual: Any, match: bool) -> None:
@@ -205,6 +207,27 @@ def test_test_code_that_does_not_parse_is_the_items_fault() -> None:
         assert_request("x = 1", "assert (", None, NONCE)
     with pytest.raises(ValueError, match="prelude does not parse"):
         assert_request("x = 1", "assert True", None, NONCE, "def helper(:\n")
+
+
+@pytest.mark.parametrize(
+    ("test_code", "entry_point", "accepted"),
+    [
+        ("def check(candidate):\n    assert candidate(1) == 2\n", None, False),
+        ("def check(candidate):\n    assert candidate(1) == 2\n", "f", True),
+        ("def check(candidate):\n    assert candidate(1) == 2\n\ncheck(f)\n", None, True),
+        ("def check(c):\n    assert c(1) == 2\nif True:\n    check(f)\n", None, True),
+        ("assert f(1) == 2\n", None, True),
+    ],
+)
+def test_a_check_function_nothing_calls_is_refused(
+    test_code: str, entry_point: str | None, accepted: bool
+) -> None:
+    # Without an entry point nothing would call check: every program would pass.
+    if accepted:
+        assert_request("def f(x):\n    return 2", test_code, entry_point, NONCE)
+    else:
+        with pytest.raises(ValueError, match="no entry_point"):
+            assert_request("def f(x):\n    return 2", test_code, entry_point, NONCE)
 
 
 def test_a_compiler_warning_is_not_a_parse_error() -> None:

@@ -14,8 +14,11 @@ Test formats, each judged here, outside the sandbox:
   a stdout line marked with a per-run secret nonce. A call test's expected value never
   enters the sandbox: the returned value comes back as plain data and is compared here.
 
-No run starts after the request's deadline: a sandbox thread outlives the job that the
-worker gave up on, so the judge itself stops feeding it (``_Context.expired``).
+No run starts after the request's deadline, and none runs past it: each spec carries the
+deadline, which cuts every compile, run and checker step's time limits to the time left (a
+sandbox thread outlives the job that the worker gave up on, and the next request needs the
+sandbox). A step cut short that way, like a test never started, is ``skipped`` and the item
+a ``timeout``: the deadline, not the program, ended it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from referee_client.protocol import (
 from referee_sandboxes import (
     Execution,
     Limits,
+    RecompileFailed,
     RunSpec,
     SandboxBackend,
     SandboxError,
@@ -246,8 +250,16 @@ class CodeJudge:
             # Called in the sandbox thread after each run: a program that does not compile
             # fails every test alike, stop-at-first-failure skips the rest, and nothing
             # starts after the deadline (the worker stopped waiting, the thread did not).
+            if run.timed_out and context.expired():  # cut short by the deadline
+                judged.append(context.not_run(suite.cases[i].name))
+                stopped.append(_DEADLINE)
+                return False
             judged.append(_judge_run(suite.cases[i], run, context))
             outcome = judged[-1].outcome
+            if outcome == TestOutcome.compile_error and i > 0:
+                # Python finds a syntax error before any run: after a run that got past it,
+                # "SyntaxError" on stderr is the program's own words, ending a wrong run.
+                judged[-1].report["outcome"] = outcome = TestOutcome.runtime_error
             if outcome == TestOutcome.compile_error or (
                 context.stop_on_first_failure and outcome not in (TestOutcome.passed, _TO_CHECK)
             ):
@@ -259,23 +271,32 @@ class CodeJudge:
             return True
 
         stdins = [c.stdin for c in suite.cases]
-        spec = replace(suite.spec, output_kept=False)
+        spec = replace(suite.spec, output_kept=False, deadline=context.deadline)
         try:
             runs = await self._in_thread(spec, stdins, keep_going, context)
         except SandboxUnavailable:
             raise
+        except RecompileFailed as exc:
+            # The runs so far stand; the program would not compile again for the rest.
+            context.notes["compile_output"] = excerpt(exc.compiled.stderr or exc.compiled.stdout)
+            rest = suite.cases[len(judged) :]
+            return judged + [_compile_error(case, exc.compiled) for case in rest]
         except SandboxError as exc:
-            return [_sandbox_error(case, str(exc)) for case in suite.cases]
+            rest = suite.cases[len(judged) :]
+            return judged + [_sandbox_error(case, str(exc)) for case in rest]
         if runs is None:
             return [context.not_run(case.name) for case in suite.cases]
         if runs.compile_failed:
             assert runs.compiled is not None
+            if runs.compiled.timed_out and context.expired():  # cut short by the deadline
+                return [context.not_run(case.name) for case in suite.cases]
             context.notes["compile_output"] = excerpt(runs.compiled.stderr or runs.compiled.stdout)
             return [_compile_error(case, runs.compiled) for case in suite.cases]
+        stopper = judged[-1] if stopped else None
         for case in suite.cases[len(judged) :]:
-            if stopped and stopped[0] == TestOutcome.compile_error:
-                judged.append(_Judged(dict(judged[0].report, name=case.name)))
-            elif stopped and stopped[0] == _DEADLINE:
+            if stopper is not None and stopped[0] == TestOutcome.compile_error:
+                judged.append(_Judged(dict(stopper.report, name=case.name)))
+            elif (stopped and stopped[0] == _DEADLINE) or context.expired():
                 judged.append(context.not_run(case.name))
             elif stopped:
                 judged.append(_skipped(case))
@@ -318,6 +339,7 @@ class CodeJudge:
                 zip(CHECKER_FILES, (case.stdin, case.expected_stdout, run.stdout), strict=True)
             ),
             args=CHECKER_FILES,
+            deadline=context.deadline,
         )
         try:
             runs = await self._in_thread(spec, [""], None, context)
@@ -337,6 +359,9 @@ class CodeJudge:
             judged.report.update(outcome=TestOutcome.sandbox_error, error=error)
             return
         (verdict,) = runs.runs
+        if verdict.timed_out and context.expired():  # cut short by the deadline
+            judged.report, judged.run = context.not_run(case.name).report, None
+            return
         if _accepted(verdict):
             judged.report["outcome"] = TestOutcome.passed
             return

@@ -7,6 +7,7 @@ starts with the run's nonce; nothing else in the sandbox can write to that stdou
 
 from __future__ import annotations
 
+import ast
 import json
 import keyword
 from dataclasses import dataclass
@@ -54,6 +55,22 @@ def _check_parses(field: str, source: str) -> None:
         raise ValueError(error)
 
 
+def _uncalled_check(test_code: str) -> bool:
+    """Whether ``test_code`` defines a top-level ``check`` and never calls it itself."""
+    tree = ast.parse(test_code)
+    defines = any(
+        isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "check"
+        for node in tree.body
+    )
+    calls = any(
+        isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "check"
+        for node in tree.body
+        if not (isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == "check")
+        for call in ast.walk(node)
+    )
+    return defines and not calls
+
+
 def assert_request(
     program: str,
     test_code: str,
@@ -71,7 +88,9 @@ def assert_request(
 
     Raises:
         ValueError: ``entry_point`` is not an identifier, ``test_code`` or ``prelude`` does
-            not parse, or ``nonce`` is too short or not alphanumeric.
+            not parse, ``test_code`` defines ``check`` that nothing would call (no
+            ``entry_point``: every program would pass), or ``nonce`` is too short or not
+            alphanumeric.
     """
     if entry_point is not None:
         _check_name("entry_point", entry_point)
@@ -79,6 +98,11 @@ def assert_request(
     if prelude is not None:
         _check_parses("prelude", prelude)
     _check_parses("test_code", test_code)
+    if entry_point is None and _uncalled_check(test_code):
+        raise ValueError(
+            "test_code defines check(candidate) but no entry_point names the function to "
+            "pass it, so no test would run"
+        )
     request = {
         "nonce": nonce,
         "mode": "assert",
