@@ -307,7 +307,7 @@ def test_the_program_cannot_replace_the_tests_builtins(code_judge: CodeJudge) ->
     tests = (
         "import math\n"
         f"assert len(f(1)) == len({SECRET!r}) and isinstance(f(1), str)\n"
-        "assert __name__ == '__referee_tests__'\n"
+        "assert __name__ == '__main__'\n"
     )
     result = judge_one(code_judge, code(injects, test_code=tests, entry_point="f"))
     assert result["status"] == "correct", result["details"]
@@ -397,6 +397,19 @@ def test_a_value_too_deep_to_send_back_is_a_wrong_answer(code_judge: CodeJudge) 
     tests = "def check(candidate):\n    assert candidate(candidate(1)) == 1\n"
     result = judge_one(code_judge, code(program, test_code=tests, entry_point="f"))
     assert (result["status"], result["reward"]) == ("incorrect", 0.0), result["details"]
+
+
+@pytest.mark.parametrize(
+    ("program", "status"), [("return x + 1", "correct"), ("return 0", "incorrect")]
+)
+def test_tests_under_a_main_guard_run(code_judge: CodeJudge, program: str, status: str) -> None:
+    # Skipping a check(f) under ``if __name__ == "__main__":`` would pass every program.
+    tests = (
+        "def check(candidate):\n    assert candidate(1) == 2\n\n"
+        'if __name__ == "__main__":\n    check(f)\n'
+    )
+    result = judge_one(code_judge, code(f"def f(x):\n    {program}", test_code=tests))
+    assert result["status"] == status, result["details"]
 
 
 def test_a_huge_int_against_a_float_is_a_wrong_answer(code_judge: CodeJudge) -> None:

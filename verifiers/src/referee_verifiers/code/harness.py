@@ -448,7 +448,9 @@ def _proxy(child: _Child, name: str) -> Callable[..., Any]:
 
 def _run_asserts(child: _Child, request: dict[str, Any]) -> dict[str, Any]:
     loaded = _load_program(child, request["program"])
-    namespace: dict[str, Any] = {"__name__": "__referee_tests__", "__builtins__": builtins}
+    # The tests run as a script would: a ``check(f)`` under ``if __name__ == "__main__":``
+    # runs (skipping it would pass every program).
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     for name, value in dict(loaded.get("values", {})).items():
         if _program_name(name):
             namespace[name] = decode_value(value)
