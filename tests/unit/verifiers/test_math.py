@@ -377,3 +377,96 @@ def test_a_bold_answer_inside_a_stated_sentence_is_the_answer() -> None:
     completion = "Total: 24 x 45 = 1,080.\n\n**Answer:** The class raises **$1,080**."
     assert grade(completion, "1080").status == "correct"
     assert grade(completion, "1000").status == "incorrect"
+
+
+# Found by a red team aiming at false positives (each graded correct before its fix).
+@pytest.mark.parametrize(
+    ("completion", "gold"),
+    [
+        # an approximation counts only as a rounding of the value, for a decimal gold
+        (r"\boxed{\frac{8}{3} \approx 3}", "3"),
+        (r"\boxed{e \approx 3}", "3"),
+        (r"\boxed{1.1 \approx 1.2}", "1.1"),
+        (r"\boxed{1.1 \approx 1.2}", "1.2"),
+        (r"\boxed{\frac{1}{3} \approx 0.4}", "0.4"),
+        (r"\boxed{1000.4 \approx 1000}", "1000"),
+        (r"\boxed{50.4 \approx 50\%}", "0.5"),
+        # a percent or degree mark is read as written only where it restates a unit
+        (r"\boxed{0.25\%}", "0.25"),
+        (r"\boxed{\frac{\pi}{3}^\circ}", r"\frac{\pi}{3}"),
+        # words after a value that change it
+        (r"\boxed{2 \text{ million}}", "2"),
+        (r"\boxed{5 \text{ or more}}", "5"),
+        (r"\boxed{5 \text{ at most}}", "5"),
+        (r"\boxed{5 \text{ squared}}", "5"),
+        (r"\boxed{5 \text{ halves}}", "5"),
+        ("The answer is 5 dozen eggs.", "5"),
+        (r"\boxed{\text{five or six}}", "5"),
+        (r"\boxed{\text{five squared}}", "5"),
+        ("The answer is five or six.", "5"),
+        # spaces between digits count
+        (r"\boxed{1 1/2}", "11/2"),
+        ("The answer is 3 1/4.", "31/4"),
+        (r"\boxed{2 \quad 3}", "23"),
+        # qualifiers that say more than one thing
+        (r"\boxed{5 \text{ for some } n, \text{ and } 7 \text{ for others}}", "5"),
+        (r"\boxed{2 \text{ (when } n \text{ is even)}}", "2"),
+        ("The answer is 5 (as well as 7).", "5"),
+        (r"\boxed{f(x) = x \text{ for } x \ge 0, f(x) = -x \text{ otherwise}}", "f(x) = x"),
+        # chains, names, order
+        (r"\boxed{x = 4 = 5}", "5"),
+        (r"\boxed{f = 2x}", r"f^{-1}(x) = 2x"),
+        (r"\boxed{y = 2, x = 3}", "(2, 3)"),
+        (r"\boxed{(b, a) = (2, 3)}", "(2, 3)"),
+        # two choice letters, two boxes, two bold answers
+        (r"\boxed{C. 12 or D. 15}", "C"),
+        (r"\boxed{C: D}", "C"),
+        ("The correct option is C or D.", "C"),
+        ("Either (C) or (D).", "D"),
+        ("I'd pick **C**, though **D** is also plausible.", "D"),
+        (r"\boxed{\boxed{5} \text{ or } \boxed{7}}", "7"),
+        (r"\boxed{\boxed{5} + 2}", "5"),
+        (r"\boxed{5} / \boxed{7}", "7"),
+        (r"\boxed{5} \textbf{or} \boxed{7}", "7"),
+        (r"\boxed{5}, maybe \boxed{7}", "7"),
+        (r"\boxed{5}; otherwise \boxed{7}", "7"),
+        ("Answer: it is either **5** or **7**.", "7"),
+        ("\\boxed{12}\n\nThe answer is 12; if rotations were distinct the answer is 24.", "24"),
+        # a ratio is not a chain of divisions; AM is not PM
+        (r"\boxed{2:4:3}", "2:3:4"),
+        (r"The final answer is: $\boxed{3:45 \text{ AM}}$", r"3:45 \text{ PM}"),
+    ],
+)
+def test_red_team_false_positives_are_incorrect(completion: str, gold: str) -> None:
+    assert grade(completion, gold).status != "correct"
+
+
+@pytest.mark.parametrize(
+    ("gold", "answer"),
+    [
+        ("2.45", "x \\approx 2.45"),
+        ("4\\pi", "A = 4\\pi \\approx 12.57"),
+        ("12.57", "x = 4\\pi \\approx 12.57"),
+        ("2000000", "2 \\text{ million}"),
+        ("60", "5 dozen"),
+        ("\\frac{3}{2}", "1 1/2"),
+        ("1000000", "1 000 000"),
+        ("f(x)=c", "f(x) = c \\text{ for some constant } c"),
+        ("(2, 3)", "y = 3, x = 2"),
+        ("256", "x = 2^8 = 256"),
+        # found by the sixth blind set
+        ("10", "C(5,2)"),
+        ("10", "{5 \\choose 2}"),
+        ("42", "\\gcd(84, 126) = 42"),
+        ("7", "2023 \\equiv 7 \\pmod{9}"),
+        ("10", "\\text{the 10th term}"),
+        ("3", "3^{\\text{rd}}"),
+        ("\\text{ellipse}", "\\text{an ellipse}"),
+        ("3:45 \\text{ PM}", "15:45"),
+        ("6:30 \\text{ PM}", "6:30 \\text{ p.m.}"),
+        ("2:3:4", "4:6:8"),
+        ("\\frac{3}{4}", "3:4"),
+    ],
+)
+def test_red_team_and_blind_set_6_equivalences(gold: str, answer: str) -> None:
+    assert compare(gold, answer)[0] is True

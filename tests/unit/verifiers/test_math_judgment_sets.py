@@ -24,6 +24,14 @@
   with their approximation, choice letters with values, and hedged, empty and truncated
   answers. 526/547 (0.962; math-verify 0.890) before the fixes it prompted, every miss a
   correct answer marked wrong; 547/547 now.
+- ``math_blind6.jsonl``: a sixth blind set on what RL policies produce at scale: long think
+  traces, intermediate boxes, formatting variants (binomials, gcd, congruences, ordinals,
+  clock times, ratios, shapes), unit mistakes, other languages, looping and truncated
+  output, gaming. 473/497 (0.952; math-verify 0.919) when measured (after a red team's
+  false-positive fixes, before any fix it prompted), with false accepts: ``3:45 AM`` for
+  ``3:45 PM`` and ``2:4:3`` for ``2:3:4``; 489/497 now. The 8 left: ``arccot``, SI
+  prefixes and unit conversions, "third" for 3, integer ranges (``n > 3`` for ``n \\ge
+  4``), a piecewise form of ``x|x|``, "the year 2024".
 
 Each is a regression test now: the minimum is the measured count, so a failure lists the
 cases. bench/math_accuracy.py --data FILE compares math-verify on any of them.
@@ -46,6 +54,7 @@ MIN_AGREEING = {
     "math_blind3.jsonl": 512,
     "math_blind4.jsonl": 618,
     "math_blind5.jsonl": 547,
+    "math_blind6.jsonl": 489,
 }
 MIN_CASES = 300
 

@@ -34,12 +34,25 @@ _UNICODE = {
     "\u2026": "...",
 }
 _UNICODE_CHARS = re.compile("|".join(map(re.escape, _UNICODE)))
+# Words after a value that change it or what is claimed: a bound ("5 or more", "at most"),
+# an operation ("5 squared"), a count of parts ("5 halves"), a condition ("7 for others").
+NOT_A_NOUN = frozenset(
+    {"or", "and", "more", "less", "fewer", "most", "least", "at", "squared", "cubed", "times"}
+    | {"plus", "minus", "over", "halves", "thirds", "quarters", "fourths", "fifths", "tenths"}
+    | {"not", "than", "maybe", "possibly", "approximately", "about", "roughly", "nearly"}
+    | {"for", "if", "when", "unless", "except", "otherwise"}
+    | {"am", "pm"}  # "3:45 PM" is not 3:45
+)
+# Words that scale the value before them: "2 million" is 2000000.
+_MULTIPLIERS = {"dozen": 12, "hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
+_NOT_UNIT_WORDS = "|".join(sorted(NOT_A_NOUN | set(_MULTIPLIERS)))
 # A unit after a value, written as text: "5\text{ cm}", "3\,\mathrm{m}^2", "\text{ dollars}",
 # "9.8\,\mathrm{m/s^2}", "8\pi\text{ square units}" (a value may end in a constant); but
 # not the upright constants of "3 + 4\mathrm{i}" or "2\mathrm{e}".
 _TEXT_UNIT = re.compile(
     r"(?:(?<=[\d}.])|(?<=\\pi))\s*(?:\\[,;:! ]|~|\s)*\\(?:text|mathrm|mbox|textrm|rm)\s*\{\s*"
-    r"(?!(?:or|and|i|j|e)\s*\})[A-Za-z](?:[A-Za-z./ ]|\^\{?-?\d\}?)*\}(?:\s*\^\s*\{?\d\}?)?\s*$"
+    r"(?!(?:i|j|e)\s*\})(?!(?i:" + _NOT_UNIT_WORDS + r")\b)(?![AaPp]\.\s*[Mm]\b)"
+    r"[A-Za-z](?:[A-Za-z./ ]|\^\{?-?\d\}?)*\}(?:\s*\^\s*\{?\d\}?)?\s*$"
 )
 # Text-mode wrappers whose content is the answer: "\text{5}" -> "5".
 _TEXT_WRAPPER = re.compile(
@@ -67,16 +80,25 @@ _CURRENCY = re.compile(r"\\\$|[€£¥]|\\(?:euro|pounds)(?![A-Za-z])|^(?:USD|EU
 # residue is the answer; "x \equiv 3" then reads as "x = 3".
 _MODULUS = re.compile(r"\s*\(?\s*\\(?:pmod|bmod|mod)(?![A-Za-z])\s*(?:\{[^{}]*\}|[\w]+)\s*\)?\s*$")
 _EQUIV = re.compile(r"\\equiv(?![A-Za-z])")
+# A congruence of a number, "2023 \equiv 7": the residue is the answer.
+_NUMBER_CONGRUENCE = re.compile(r"^[\d\s^{}+*\\a-z()-]*?\\equiv(?![A-Za-z])\s*(.+)$")
+# Binomial coefficients written another way: "{5 \choose 2}", "C(5, 2)", "_5C_2".
+_CHOOSE = re.compile(r"^\{?\s*(\d+)\s*\\choose\s*(\d+)\s*\}?$|^C\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
+# Ordinal suffixes: "10th", "3^{rd}", "3^{\text{rd}}" (the text wrapper is gone by now).
+_ORDINAL = re.compile(r"(?<=\d)(?:\^\s*\{?\s*(?:st|nd|rd|th)\s*\}?|(?:st|nd|rd|th)\b)")
+# An article before a worded or ordinal answer: "an ellipse", "the 10th term".
+_ARTICLE = re.compile(r"^(?:the|an?)\s+(?=[A-Za-z]{2,}|\d+(?:st|nd|rd|th)\b)", re.IGNORECASE)
 # A qualifier after the answer proper: "f(x) = x for all x \in \mathbb{R}", "n = 2^k where
-# k \ge 0". The answer is what it qualifies.
+# k \ge 0". The answer is what it qualifies; but not "5 for some n, 7 for others" or a
+# piecewise "x for x \ge 0, -x otherwise": those say more than one thing.
 _QUALIFIER = re.compile(
     r"(?<=\S)\s*,?\s+(?:for (?:all|every|any|each|some)\b|for [A-Za-z] ?(?:\\[a-z]+|[<>=])|where\b)"
-    r".*$",
+    r"(?!.*\b(?:otherwise|else|others?)\b).*$",
     re.DOTALL,
 )
 # A reason in parentheses after the answer: "17 (since a_18 = 53 > 50)".
 _REASON = re.compile(
-    r"(?<=\S)\s*\((?:since|because|as|which|i\.e\.|from|by|using|so|when)\b[^()]*\)$",
+    r"(?<=\S)\s*\((?:since|because|as(?! well)|which|i\.e\.|from|by|using|so)\b[^()]*\)$",
     re.IGNORECASE,
 )
 # "3 and 1/2" is the mixed number "3 1/2".
@@ -106,10 +128,11 @@ _LEADING_APPROX = re.compile(r"^(?:\\approx|\\sim|\\simeq)(?![A-Za-z])\s*")
 # LaTeX's "1{,}000" thousands separator.
 _BRACED_COMMA = re.compile(r"\{,\}")
 # "1,000" and "12,345,678.5" but not "1,2", "1, 000" or "1,0000": groups of exactly three.
-_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,])")
+# Not the arguments of a function: "\gcd(84,126)".
+_THOUSANDS = re.compile(r"(?<![\d.,])(?<![A-Za-z}]\()(\d{1,3}(?:,\d{3})+)(?![\d,])")
 # Words that are never units: they join several answers or name a function or constant.
-_NOT_UNITS = frozenset(
-    {"or", "and", "sqrt", "sin", "cos", "tan", "log", "ln", "exp", "pi", "infty", "inf", "oo"}
+_NOT_UNITS = NOT_A_NOUN | frozenset(
+    {"sqrt", "sin", "cos", "tan", "log", "ln", "exp", "pi", "infty", "inf", "oo"}
 )
 # A number (or a simple numeric LaTeX value) followed by words: "12 apples", "4.5 cm^2".
 # A value may be a mixed number ("5 1/3 cups"); a unit may be one SI letter after a space
@@ -144,10 +167,13 @@ def _strip_value_words(text: str) -> str:
     match = _VALUE_THEN_WORDS.match(text)
     if not match:
         return text
-    words = re.findall(r"[A-Za-z]+", match.group(2))
-    if any(word.lower() in _NOT_UNITS for word in words):
+    words = [word.lower() for word in re.findall(r"[A-Za-z]+", match.group(2))]
+    if any(word in _NOT_UNITS for word in words):
         return text
-    return match.group(1)
+    value = match.group(1)
+    if words[0] in _MULTIPLIERS and re.fullmatch(r"-?\d+(?:\.\d+)?", value):
+        return str(Fraction(value) * _MULTIPLIERS[words[0]])  # "2.5 million eggs"
+    return value
 
 
 def _repeating_fraction(match: re.Match[str]) -> str:
@@ -230,7 +256,16 @@ def normalize(text: str) -> str:
     text = _SPACES.sub(" ", text).strip().rstrip(".,;").strip()
     text = _QUALIFIER.sub("", _REASON.sub("", text))
     text = _MODULUS.sub("", text)
+    congruence = _NUMBER_CONGRUENCE.match(text)
+    if congruence and not re.search(r"(?<!\\)\b[a-z]\b", text.split("\\equiv")[0]):
+        text = congruence.group(1).strip()
     text = _EQUIV.sub("=", text)
+    text = _ARTICLE.sub("", text)
+    text = _ORDINAL.sub("", text)
+    choose = _CHOOSE.match(text)
+    if choose:
+        n, k = (g for g in choose.groups() if g is not None)
+        text = f"\\binom{{{n}}}{{{k}}}"
     text = _AND_FRACTION.sub(r"\1 ", text)
     if _TRIG.search(text):
         text = _DEGREE_ARGUMENT.sub(r"(\1\\pi/180)", text)
@@ -253,6 +288,10 @@ def normalize(text: str) -> str:
     return text + marker if text else ""
 
 
+_DIGIT_GAP = re.compile(r"(?<=\d)\s+(?=\d)")
+
+
 def string_key(normalized: str) -> str:
-    """``normalized`` with every space removed: the key of the string comparison."""
-    return normalized.replace(" ", "")
+    """``normalized`` with every space removed but one between two digits: the key of the
+    string comparison ("3 1/4" is not "31/4")."""
+    return " ".join(part.replace(" ", "") for part in _DIGIT_GAP.split(normalized))

@@ -44,6 +44,8 @@ Kind = Literal[
     "matrix",
     "choice",
     "approx",
+    "clock",
+    "ratio",
     "text",
 ]
 
@@ -77,8 +79,12 @@ class Answer:
     ``equation`` a (lhs, rhs) pair of scalar answers; ``relation`` a sympy relational;
     ``interval`` a tuple of ``Piece``; ``matrix`` a sympy matrix; ``choice`` the letter;
     ``based`` (a numeral in a base, ``1011_2``) a (digits, base) pair; ``approx`` (``4\\pi
-    \\approx 12.57``) the (value, approximation) pair of scalar answers; otherwise None.
-    ``items`` holds the elements of ``set``, ``tuple`` and ``list``. ``marker`` is ``%`` or
+    \\approx 12.57``) the (value, approximation) pair of scalar answers; ``clock``
+    (``3:45 PM``, ``15:45``) the minutes after midnight, or after noon or midnight when no
+    AM/PM says which (``3:45``); ``ratio`` (``2:3:4``) None, its terms in ``items``;
+    otherwise None.
+    ``items`` holds the elements of ``set``, ``tuple`` and ``list``, and the middle sides of
+    an equation written as a chain (``x = 2^8 = 256``). ``marker`` is ``%`` or
     ``°`` when the answer carried one.
     """
 
@@ -98,6 +104,7 @@ _TIMES_TEN = re.compile(
 )
 _FRACTION = re.compile(r"([-+]?)\(?([-+]?\d+)\)?/\(?([-+]?\d+)\)?")
 _LATEX_FRACTION = re.compile(r"([-+]?)\\frac\{([-+]?\d+)\}\{([-+]?\d+)\}")
+_SPACED_THOUSANDS = re.compile(r"-?\d{1,3}(?: \d{3})+(?:\.\d+)?")
 _MIXED = re.compile(r"([-+]?)(\d+)(?:\\frac\{(\d+)\}\{(\d+)\}| (\d+)/(\d+))")
 
 # Plain text goes to sympy's parse_expr, which evaluates Python. So: only these characters,
@@ -141,9 +148,10 @@ def as_number(text: str) -> Fraction | None:
         >>> as_number("x") is None
         True
     """
-    s = string_key(text) if " " not in text.strip() else text.strip()
+    s = text.strip()
     if " " in s and not _MIXED.fullmatch(s):
-        s = string_key(s)
+        # "1 000 000" groups thousands; "2 3" is not a number.
+        s = s.replace(" ", "") if _SPACED_THOUSANDS.fullmatch(s) else string_key(s)
     decimal = _DECIMAL.fullmatch(s)
     if decimal:
         exponent = decimal.group(1)
@@ -277,10 +285,10 @@ _EQUALS = re.compile(r"(?<![<>!\\])=")
 _CUP = re.compile(r"\\cup(?![A-Za-z])|\s+U\s+")
 _SET_WRAP = re.compile(r"^\\\{(.*)\\\}$", re.DOTALL)
 # "C", "(C)", "option C", and an AMC-style letter followed by its option's value: "(B) 12",
-# "B) 12", "B. 12"; but not "(C) and (D)", two letters.
+# "B) 12", "B. 12"; but not "(C) and (D)" or "C. 12 or D. 15": another letter, another answer.
 _CHOICE_LETTER = re.compile(
     r"^(?:(?i:option|choice)\s+)?\(?([A-J])\)?$"
-    r"|^(?:\(([A-J])\)|([A-J])[).:])\s+(?!(?:and|or)\b)(?!.*\b[A-J]\))\S"
+    r"|^(?:\(([A-J])\)|([A-J])[).:])\s+(?!(?:and|or)\b)(?!.*(?<![A-Za-z\\])[A-J](?![A-Za-z]))\S"
 )
 # Matrix environments, and "array" as models write column vectors: \left(\begin{array}..
 _MATRIX = re.compile(r"\\begin\{(?:[pbvBV]?matrix|array)\}")
@@ -312,6 +320,10 @@ _SET_BUILDER = re.compile(
     re.DOTALL,
 )
 _APPROX = re.compile(r"\\approx(?![A-Za-z])")
+# A time of day: "3:45", "3:45 PM", "15:45", "6:30 p.m.".
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?:\s*([AaPp])\.?\s*[Mm]\.?)?$")
+# A ratio: "2:3", "2 : 3 : 4" (latex2sympy would read the colons as divisions).
+_COLON = re.compile(r"(?<![:=])\s*:\s*(?![:=])")
 # A numeral in a base: "1011_2", "1011_{2}", "FF_{16}". Lowercase letters are variables
 # ("a_{12}" is a term of a sequence), so digits past 9 must be capitals.
 _BASED = re.compile(r"^([0-9A-Z]+)_\{?(\d{1,2})\}?$")
@@ -368,6 +380,22 @@ def _elements(inner: str) -> tuple[Answer, ...] | None:
     if len(parts) > MAX_ELEMENTS or any(not p for p in parts):
         return None
     return tuple(parse_answer(p) for p in parts)
+
+
+def _clock(text: str) -> Answer | None:
+    """A time of day as minutes after midnight; a 12-hour time without AM/PM is ambiguous
+    and keeps only its place on the dial (``value`` negative: minutes after 12 o'clock)."""
+    match = _CLOCK.match(text)
+    if match is None:
+        return None
+    hours, minutes, half = int(match.group(1)), int(match.group(2)), match.group(3)
+    if minutes >= 60 or hours > 24 or (half and not 1 <= hours <= 12):
+        return None
+    if half:
+        return Answer(text, "clock", (hours % 12 + (12 if half in "Pp" else 0)) * 60 + minutes)
+    if hours == 0 or hours > 12 or match.group(1).startswith("0"):  # 24-hour: "15:45", "09:30"
+        return Answer(text, "clock", hours * 60 + minutes)
+    return Answer(text, "clock", -((hours % 12) * 60 + minutes) - 1)
 
 
 def _set_items(inner: str) -> tuple[Answer, ...] | None:
@@ -537,11 +565,25 @@ def parse_answer(text: str) -> Answer:
     if angle:
         items = _elements(angle.group(1))
         return Answer(text, "tuple", items=items) if items else Answer(text, "text")
+    clock = _clock(text)
+    if clock is not None:
+        return clock
+    terms = _split_top(text, _COLON)
+    if len(terms) > 1:
+        items = tuple(_scalar(term) for term in terms)
+        if all(item.kind == "scalar" for item in items):
+            return Answer(text, "ratio", items=items)
+        return Answer(text, "text")
     approx = _split_top(text, _APPROX)
     if len(approx) == 2 and all(approx):
-        value, approximation = parse_answer(approx[0]), parse_answer(approx[1] + marker)
+        if marker:  # "50.4 \approx 50\%": which side the mark belongs to is not said
+            return Answer(text + marker, "text")
+        value, approximation = parse_answer(approx[0]), parse_answer(approx[1])
+        if value.kind == "equation" and _EQUALS.search(approx[0]):  # "A = 4\pi \approx 12.57"
+            value = value.value[1]
         if value.kind == approximation.kind == "scalar":
             return Answer(text, "approx", (value, approximation))
+        return Answer(text, "text")
     enclosed = _enclosed(text)
     if enclosed is not None and _MATRIX.match(enclosed[1]):  # "[\begin{array}..\end{array}]"
         return parse_answer(enclosed[1])
@@ -600,7 +642,9 @@ def parse_answer(text: str) -> Answer:
                 for name, value in zip(lhs.items, rhs.items, strict=True)
             )
             return Answer(text, "list", items=items)
-        return Answer(text, "equation", (lhs, rhs))
+        # A chain "x = 2^8 = 256": the sides between are kept, for compare to check.
+        middle = tuple(parse_answer(side) for side in sides[1:-1])
+        return Answer(text, "equation", (lhs, rhs), items=middle)
     if _RELATION.search(text):
         return _relation(text)
     return _scalar(text, marker)

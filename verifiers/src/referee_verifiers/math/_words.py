@@ -12,6 +12,8 @@ from fractions import Fraction
 
 from text_to_num import text2num  # type: ignore[import-untyped]
 
+from referee_verifiers.math._normalize import NOT_A_NOUN
+
 # Denominators as English writes them in fractions.
 _DENOMINATORS = {
     "half": 2, "halves": 2, "third": 3, "quarter": 4, "fourth": 4, "fifth": 5, "sixth": 6,
@@ -50,10 +52,13 @@ def number_from_words(text: str) -> Fraction | None:
         True
     """
     words = text.lower().split()
+    if "or" in words:  # "five or six": two answers
+        return None
     for end in range(len(words), max(len(words) - MAX_TRAILING_WORDS, 1) - 1, -1):
         value = _number(" ".join(words[:end]))
         if value is not None:
-            return value
+            # What follows must only name what is counted: not "five squared", "five at most".
+            return None if NOT_A_NOUN.intersection(words[end:]) else value
     return None
 
 

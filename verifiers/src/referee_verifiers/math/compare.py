@@ -121,13 +121,18 @@ def _expr_equal(a: Any, b: Any, rel_tol: float) -> bool:
 
 
 def _variants(answer: Answer) -> list[Any]:
-    """The values a scalar may mean: as written, and read through its ``%``/``°`` mark."""
+    """The values a scalar may mean: read through its ``%``/``°`` mark, and as written where
+    a mark may only restate the unit of the question ("25%" for a gold of 25, "90°" for 90).
+    Not "0.25%" for 0.25 (a fraction is not a percent), nor "\\frac{\\pi}{3}°" for
+    ``\\frac{\\pi}{3}`` (a value in radians is not in degrees)."""
     value = answer.value
     if answer.marker == "%":
         scaled = value / 100 if isinstance(value, Fraction) else value / sympy.Integer(100)
-        return [value, scaled]
+        as_written = not _is_constant(answer) or abs(to_sympy(answer)) >= 1
+        return [value, scaled] if as_written else [scaled]
     if answer.marker == "°":
-        return [value, to_sympy(answer) * sympy.pi / 180]
+        radians = to_sympy(answer) * sympy.pi / 180
+        return [radians] if to_sympy(answer).has(sympy.pi) else [value, radians]
     return [value]
 
 
@@ -230,12 +235,38 @@ def _proportional(a: Any, b: Any, rel_tol: float, positive: bool = False) -> boo
 
 
 def _unknown_name(answer: Answer) -> str | None:
-    """The name an unknown goes by: ``x`` for ``x`` and ``x_1``, ``f`` for ``f`` and ``f(x)``."""
+    """The name an unknown goes by: ``x`` for ``x`` and ``x_1``, ``f`` for ``f`` and ``f(x)``
+    (but ``f^{-1}`` for ``f^{-1}(x)``)."""
     if _is_symbol(answer):
         return str(answer.value.name).split("_")[0]
-    if _DEFINED.fullmatch(answer.text.replace(" ", "")) and answer.text[0].isalpha():
-        return answer.text[0]
+    compact = answer.text.replace(" ", "")
+    if _DEFINED.fullmatch(compact) and compact[0].isalpha():
+        return compact.split("(")[0].removesuffix("\\left")
     return None
+
+
+def _chain_holds(equation: Answer, rel_tol: float) -> bool:
+    """Whether every constant middle side of ``x = 4 = 5`` equals the last side."""
+    rhs = equation.value[1]
+    return all(
+        _compare(side, rhs, rel_tol)[0]
+        for side in equation.items
+        if side.kind == "scalar" and _is_constant(side)
+    )
+
+
+def _in_variable_order(answer: Answer) -> Answer:
+    """``y = 3, x = 2`` as the point it names, ``(x, y) = (2, 3)``: equations that each set
+    a different variable, in the variables' alphabetical order."""
+    if answer.kind != "list" or not all(item.kind == "equation" for item in answer.items):
+        return answer
+    names = [
+        item.value[0].value.name if _is_symbol(item.value[0]) else None for item in answer.items
+    ]
+    if None in names or len(set(names)) != len(names):
+        return answer
+    ordered = tuple(item for _, item in sorted(zip(names, answer.items, strict=True)))
+    return Answer(answer.text, "list", items=ordered)
 
 
 def _same_unknown(a: Answer, b: Answer) -> bool:
@@ -412,6 +443,7 @@ def _collections(gold: Answer, answer: Answer, rel_tol: float) -> Result:
     if "tuple" in kinds:
         if gold.kind == "set" or answer.kind == "set":
             return False, "set"  # a point is not a set of numbers
+        gold, answer = _in_variable_order(gold), _in_variable_order(answer)
         return _matched(gold.items, answer.items, rel_tol, ordered=True), "tuple"
     if "set" in kinds:  # a set is its elements: {1, 1, 2} is {1, 2}
         equal = _covers(gold.items, answer.items, rel_tol) and _covers(
@@ -439,18 +471,51 @@ def _choice_value(gold: Answer, answer: Answer, rel_tol: float) -> bool:
 
 
 def _approximates(value: Answer, approximation: Answer) -> bool:
-    """Whether ``approximation`` is ``value`` rounded or cut to the decimals it shows:
-    ``4\\pi \\approx 12.57``; but "3 \\approx 4" is two answers, and an integer needs no
-    approximation."""
+    """Whether ``approximation`` is ``value`` rounded, or cut, to the decimals it shows:
+    ``4\\pi \\approx 12.57`` and ``\\sqrt{2} \\approx 1.414``; not "1.1 \\approx 1.2" (two
+    answers). An approximation shows at least one decimal, of a value that is not one."""
+    decimals = approximation.text.partition(".")[2]
+    if not decimals.isdigit() or not isinstance(approximation.value, Fraction):
+        return False
     if isinstance(value.value, Fraction) and value.value.denominator == 1:
-        return bool(value.value == approximation.value)
+        return False
     try:
-        exact, shown = complex(sympy.N(to_sympy(value))), complex(sympy.N(to_sympy(approximation)))
+        exact = Fraction(str(sympy.N(to_sympy(value), 30)))
     except (TypeError, ValueError):
         return False
-    decimals = approximation.text.partition(".")[2]
-    step = 10.0 ** -len(decimals) if decimals.isdigit() else 0.5
-    return abs(exact - shown) <= step
+    unit = Fraction(1, 10 ** len(decimals))
+    shown = approximation.value
+    rounded = abs(exact - shown) <= unit / 2
+    cut = abs(exact) >= abs(shown) and abs(exact - shown) < unit  # 1.41421 -> 1.414
+    return rounded or cut
+
+
+def _approximation_counts(gold: Answer, approximation: Answer) -> bool:
+    """The approximation may be the answer only to a question that asked for a decimal: a
+    gold that is itself a decimal, with no more digits than the approximation shows."""
+    if not isinstance(gold.value, Fraction) or gold.kind != "scalar" or gold.marker:
+        return False
+    digits = gold.text.partition(".")[2]
+    return digits.isdigit() and len(digits) <= len(approximation.text.partition(".")[2])
+
+
+def _ratios(gold: Answer, answer: Answer, rel_tol: float) -> bool:
+    """``2:3`` is ``4:6``, and a two-term ratio is the fraction ``2/3``; the order counts."""
+
+    def terms(side: Answer) -> list[Any] | None:
+        if side.kind == "ratio":
+            return [to_sympy(item) for item in side.items]
+        return None
+
+    g, a = terms(gold), terms(answer)
+    if g is not None and a is not None:
+        if len(g) != len(a) or any(term == 0 for term in g + a):
+            return False
+        return all(_expr_equal(x * a[0], y * g[0], rel_tol) for x, y in zip(g, a, strict=True))
+    ratio, other = (g, answer) if g is not None else (a, gold)
+    if ratio is None or len(ratio) != 2 or other.kind != "scalar" or ratio[1] == 0:
+        return False
+    return _expr_equal(ratio[0] / ratio[1], to_sympy(other), rel_tol)
 
 
 def _numerals(gold: Answer, answer: Answer) -> bool:
@@ -467,6 +532,8 @@ def _numerals(gold: Answer, answer: Answer) -> bool:
 def _compare(gold: Answer, answer: Answer, rel_tol: float) -> Result:
     if string_key(gold.text) == string_key(answer.text) and gold.marker == answer.marker:
         return True, "string"
+    if answer.kind == "equation" and not _chain_holds(answer, rel_tol):
+        return False, "equation"
     g, a = gold.kind, answer.kind
     rule: Callable[[Answer, Answer, float], Result] | None = None
     if a == "choice" and g != "choice":
@@ -478,14 +545,24 @@ def _compare(gold: Answer, answer: Answer, rel_tol: float) -> Result:
         return equal, "choice"
     if a == "approx":  # "4\pi \approx 12.57": either is the answer, if they agree
         value, approximation = answer.value
+        if _is_unknown(value):  # "x \approx 2.45": the approximation is the answer
+            return _compare(gold, approximation, rel_tol)[0], "approx"
         if not _approximates(value, approximation):
             return False, "approx"
-        equal = _compare(gold, value, rel_tol)[0] or _compare(gold, approximation, rel_tol)[0]
-        return equal, "approx"
+        if _compare(gold, value, rel_tol)[0]:
+            return True, "approx"
+        counts = _approximation_counts(gold, approximation)
+        return counts and _compare(gold, approximation, rel_tol)[0], "approx"
     if g == "approx":
         return _compare(gold.value[0], answer, rel_tol)[0], "approx"
     if g in ("matrix", "tuple") and a in ("scalar", "text") and _unit_vector_entries(answer):
         return _matrices(gold, answer, rel_tol)
+    if g == "clock" or a == "clock":
+        # Minutes after midnight; "3:45" with no AM/PM matches only another without (a
+        # gold of "3:45 PM" wants the PM).
+        return g == a and gold.value == answer.value, "clock"
+    if g == "ratio" or a == "ratio":
+        return _ratios(gold, answer, rel_tol), "ratio"
     if g == "text" or a == "text":
         return string_key(gold.text).lower() == string_key(answer.text).lower(), "string"
     if g == a == "scalar":

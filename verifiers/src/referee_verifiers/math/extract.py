@@ -55,7 +55,9 @@ _BOXED = re.compile(r"\\(?:boxed|fbox)(?![A-Za-z])\s*")
 _UNBRACED_TOKEN = re.compile(r"[^\s$]+")
 # What may separate two boxes of one answer group: "\boxed{1}, \boxed{2}", "... or \boxed{2}".
 _JOINER = re.compile(
-    r"[\s,;.:$()\\]*(?:(?:and|or|\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad)[\s,;.:$()\\]*)?",
+    r"[\s,;.:$()\\/|&?]*(?:(?:and|or|vs\.?|versus|maybe|perhaps|otherwise|else"
+    r"|\\(?:text|textbf|textit|mathrm|mbox)\{\s*(?:and|or|vs\.?|maybe)\s*\}|\\quad|\\qquad)"
+    r"[\s,;.:$()\\/|&?]*)?",
     re.IGNORECASE,
 )
 # Words that turn two boxes a sentence apart into one hedged answer.
@@ -120,6 +122,11 @@ _MATH_WORDS = frozenset(
     {"sqrt", "sin", "cos", "tan", "log", "exp", "frac", "cot", "sec", "csc", "infty", "cup"}
     | {"and", "matrix", "pmatrix", "bmatrix", "vmatrix", "array"}
 )
+# How far into a stated answer a restatement may start: "The final answer is 36".
+_RESTATED_WITHIN = 24
+# Sentence ends: two choice letters within one sentence are one hedged answer.
+_SENTENCE_END = re.compile(r"[.!?\n]")
+_OR_LETTER = re.compile(r"\b(?:or|and|maybe)\s+\(?\*{0,2}([A-J])\*{0,2}\)?(?![A-Za-z])")
 _LABEL = re.compile(r"^\s*(?:final\s+)?answer\s*:\s*", re.IGNORECASE)
 
 
@@ -198,9 +205,11 @@ def last_boxed(text: str) -> str | None:
 
 
 def _unbox(content: str) -> str:
-    """``\\boxed{\\boxed{12}}`` is ``12``."""
-    inner = last_boxed(content)
-    return inner if inner and content.lstrip().startswith(("\\boxed", "\\fbox")) else content
+    """A box's content without boxes inside it: ``\\boxed{\\boxed{12}}`` is ``12``, and
+    ``\\boxed{\\boxed{5} \\text{ or } \\boxed{7}}`` is ``5 \\text{ or } 7``, two answers."""
+    for start, end, inner in reversed(_boxes(content)):
+        content = content[:start] + (inner or "") + content[end:]
+    return content
 
 
 def _boxed_group(text: str, boxes: list[tuple[int, int, str | None]]) -> Extraction | None:
@@ -230,9 +239,10 @@ def _boxed_group(text: str, boxes: list[tuple[int, int, str | None]]) -> Extract
 def _stated(text: str) -> str:
     """What the last "answer is" / "answer:" of ``text`` states, "" when nothing.
 
-    "Final Answer: The final answer is 36." states 36: a statement inside the captured
-    text is read again, so a label in front of a sentence does not become the answer; nor
-    does a sentence around a bold answer.
+    "Final Answer: The final answer is 36." states 36: a statement at the start of the
+    captured text is read again, so a label in front of a sentence does not become the
+    answer; nor does a sentence around one bold answer. A later "the answer is" in the same
+    sentence is a remark ("12; if rotations counted, the answer is 24"), not the answer.
     A display that opens after the label and closes lines later is read whole.
     """
     lines = list(_ANSWER_IS.finditer(text))
@@ -246,12 +256,12 @@ def _stated(text: str) -> str:
     if stated.startswith("**") and stated.count("**") % 2:  # "**Answer:** ..." closes a bold
         stated = stated[2:]
     answer = stated.strip("*").strip()
-    inner = _ANSWER_IS.findall(answer + "\n")
-    if inner:
-        answer = inner[-1].strip("*").strip()
-    bold = _BOLD.findall(stated)
-    if bold and _is_prose(answer):  # "Answer: The class raises **$1,080**."
-        answer = bold[-1].strip()
+    inner = _ANSWER_IS.search(answer + "\n")
+    if inner is not None and inner.start() <= _RESTATED_WITHIN:
+        answer = inner.group(1).strip("*").strip()
+    bold = {b.strip() for b in _BOLD.findall(stated)}
+    if len(bold) == 1 and _is_prose(answer):  # "Answer: The class raises **$1,080**."
+        answer = bold.pop()
     if _ONLY_DELIMITERS.fullmatch(answer):
         return ""
     return normalize(strip_math_delimiters(answer))
@@ -295,6 +305,24 @@ def _answer_line(text: str) -> Extraction | None:
         return _single(normalize(hashes[-1]), "gsm8k")
     stated = _stated(text)
     return _single(stated, "stated") if stated else None
+
+
+def _final_letters(tail: str) -> tuple[str, ...]:
+    """The choice letters of the last sentence that names one: one letter, or several
+    when it hedges ("C or D", "**C**, though **D**")."""
+    matches = list(_CHOICE.finditer(tail))
+    if not matches:
+        return ()
+    last = matches[-1]
+    sentence_end = _SENTENCE_END.search(tail, last.end())
+    end = sentence_end.start() if sentence_end else len(tail)
+    letters = [next(g for g in last.groups() if g)]
+    for earlier in reversed(matches[:-1]):
+        if _SENTENCE_END.search(tail, earlier.end(), last.start()):
+            break
+        letters.insert(0, next(g for g in earlier.groups() if g))
+    letters += _OR_LETTER.findall(tail, last.end(), end)
+    return tuple(dict.fromkeys(letters))
 
 
 def _is_prose(text: str) -> bool:
@@ -365,9 +393,9 @@ def extract(completion: str, *, policy: Policy = "lenient", choice: bool = False
     if stated:
         return _single(stated, "stated")
     if choice:
-        letters = [next(g for g in m.groups() if g) for m in _CHOICE.finditer(tail)]
+        letters = _final_letters(tail)
         if letters:
-            return _single(letters[-1], "choice")
+            return Extraction(letters, "choice")
     last_paragraph = tail.rsplit("\n\n", 1)[-1]
     bold = [b for b in _BOLD.findall(last_paragraph) if any(c.isdigit() for c in b)]
     if bold:
