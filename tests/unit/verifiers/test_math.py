@@ -432,6 +432,8 @@ def test_a_bold_answer_inside_a_stated_sentence_is_the_answer() -> None:
         (r"\boxed{5}; otherwise \boxed{7}", "7"),
         ("Answer: it is either **5** or **7**.", "7"),
         ("\\boxed{12}\n\nThe answer is 12; if rotations were distinct the answer is 24.", "24"),
+        ("So the total could be 5 or 7", "7"),
+        ("The total is **12** (or **24** with rotations).", "24"),
         # a ratio is not a chain of divisions; AM is not PM
         (r"\boxed{2:4:3}", "2:3:4"),
         (r"The final answer is: $\boxed{3:45 \text{ AM}}$", r"3:45 \text{ PM}"),

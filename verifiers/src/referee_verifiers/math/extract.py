@@ -127,6 +127,11 @@ _RESTATED_WITHIN = 24
 # Sentence ends: two choice letters within one sentence are one hedged answer.
 _SENTENCE_END = re.compile(r"[.!?\n]")
 _OR_LETTER = re.compile(r"\b(?:or|and|maybe)\s+\(?\*{0,2}([A-J])\*{0,2}\)?(?![A-Za-z])")
+# What joins two alternatives in prose: "5 or 7", "**12** (or **24** with ...".
+_OR_BETWEEN = re.compile(
+    r"[\s,;(*$]*(?:or|maybe|possibly|perhaps)(?:\s+(?:maybe|possibly|perhaps|even))?[\s*$(]*",
+    re.IGNORECASE,
+)
 _LABEL = re.compile(r"^\s*(?:final\s+)?answer\s*:\s*", re.IGNORECASE)
 
 
@@ -287,6 +292,19 @@ def _inline_math_group(text: str) -> tuple[int, int, str] | None:
     return group[0][0], group[-1][1], answer
 
 
+def _hedged(
+    text: str, earlier: re.Match[str] | None, last: re.Match[str], source: str
+) -> Extraction:
+    """``last`` alone, or with ``earlier`` when an "or" joins them ("5 or 7", "**12** (or
+    **24** ...)"): two answers, a hedge."""
+    answer = normalize(_LABEL.sub("", last.group(last.lastindex or 0)))
+    if earlier is not None and _OR_BETWEEN.fullmatch(text, earlier.end(), last.start()):
+        first = normalize(_LABEL.sub("", earlier.group(earlier.lastindex or 0)))
+        if first and answer and string_key(first) != string_key(answer):
+            return Extraction((first, answer), source)
+    return _single(answer, source)
+
+
 def _last_number(tail: str) -> Extraction:
     """The last number of ``tail``, or the inline math it is part of."""
     numbers = list(_NUMBER.finditer(tail))
@@ -295,7 +313,8 @@ def _last_number(tail: str) -> Extraction:
     math = _inline_math_group(tail)
     if math is not None and math[0] <= numbers[-1].start() < math[1]:
         return _single(math[2], "last_math")
-    return _single(normalize(numbers[-1].group(0)), "last_number")
+    earlier = numbers[-2] if len(numbers) > 1 else None
+    return _hedged(tail, earlier, numbers[-1], "last_number")
 
 
 def _answer_line(text: str) -> Extraction | None:
@@ -397,11 +416,12 @@ def extract(completion: str, *, policy: Policy = "lenient", choice: bool = False
         if letters:
             return Extraction(letters, "choice")
     last_paragraph = tail.rsplit("\n\n", 1)[-1]
-    bold = [b for b in _BOLD.findall(last_paragraph) if any(c.isdigit() for c in b)]
+    bold = [b for b in _BOLD.finditer(last_paragraph) if any(c.isdigit() for c in b.group(1))]
     if bold:
-        answer = normalize(_LABEL.sub("", bold[-1]))
-        if answer:
-            return _single(answer, "bold")
+        earlier = bold[-2] if len(bold) > 1 else None
+        found = _hedged(last_paragraph, earlier, bold[-1], "bold")
+        if found.parts:
+            return found
     return _last_number(tail)
 
 
