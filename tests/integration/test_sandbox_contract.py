@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 from referee_sandboxes import Execution, Limits, PooledBackend, RunSpec, SandboxError, TestRuns
@@ -147,6 +149,19 @@ def test_output_not_kept_is_seen_by_keep_going_then_dropped(backend: PooledBacke
     result = backend.run_tests(spec, ["1\n", "5\n"], keep_going)
     assert seen == ["2\n", "10\n"]
     assert [(r.stdout, r.stderr, r.exit_code) for r in result.runs] == [("", "", 0)] * 2
+
+
+def test_no_step_runs_past_the_deadline(backend: PooledBackend) -> None:
+    # Its own limit allows 20 s; the deadline, 1.5 s away, cuts it, and no run follows.
+    limits = Limits(wall_time_s=20.0, memory_mb=128, pids=32)
+    deadline = time.monotonic() + 1.5
+    spec = RunSpec(language="python", source="import time\ntime.sleep(30)", limits=limits)
+    result = backend.run_tests(replace(spec, deadline=deadline), ["", "", ""])
+    assert len(result.runs) == 1 and result.runs[0].timed_out
+    assert result.runs[0].duration_s < 5.0
+    # A deadline already past: nothing runs, and ``run`` says the time ran out.
+    late = replace(spec, language="cpp", source=DOUBLE["cpp"], deadline=time.monotonic() - 1)
+    assert backend.run(late).timed_out
 
 
 def test_the_cpu_time_limit_is_a_timeout(backend: PooledBackend) -> None:

@@ -12,6 +12,7 @@ A program that misbehaves (crashes, loops, floods output) is not an exception: i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol, runtime_checkable
@@ -179,6 +180,8 @@ def run_each(
     """``run_tests`` for a backend that can only ``run``: one full execution per input."""
     runs: list[Execution] = []
     for i, stdin in enumerate(stdins):
+        if spec.deadline is not None and time.monotonic() >= spec.deadline:
+            break  # as ``RunSpec.deadline`` says: no run starts after it
         run = backend.run(replace(spec, stdin=stdin))
         go_on = keep_going is None or keep_going(i, run)
         runs.append(kept(spec, run))

@@ -175,11 +175,12 @@ class PooledBackend:
 
     def run(self, spec: RunSpec) -> Execution:
         tests = self.run_tests(spec, [spec.stdin])
-        if tests.runs and not tests.compile_failed:
-            return tests.runs[0]
-        if tests.compiled is not None:
+        if tests.compile_failed:
+            assert tests.compiled is not None
             return tests.compiled
-        return Execution(None, "", "", 0.0, timed_out=True)  # its deadline had passed
+        if tests.runs:
+            return tests.runs[0]
+        return Execution(None, "", "", 0.0, timed_out=True)  # its deadline passed first
 
     def run_tests(
         self, spec: RunSpec, stdins: Sequence[str], keep_going: KeepGoing | None = None
@@ -199,7 +200,7 @@ class PooledBackend:
         run_files = dict(spec.files) if build else {**spec.files, source_path: spec.source}
         command = lang.run(source_path, spec.limits.memory_mb)
         keep = (BUILD_DIR,) if build else ()
-        lease = _Lease(self, build)
+        lease = _Lease(self, build, spec.deadline)
         try:
             compiled = lease.build()
             if compiled is not None and _failed(compiled):
@@ -286,9 +287,10 @@ class PooledBackend:
 class _Lease:
     """The sandbox one item uses, swapped for a fresh (and re-compiled) one when it goes."""
 
-    def __init__(self, backend: PooledBackend, build: _Step | None) -> None:
+    def __init__(self, backend: PooledBackend, build: _Step | None, deadline: float | None) -> None:
         self._backend = backend
         self._build = build
+        self._deadline = deadline
         self._box: Sandbox | None = None
 
     def build(self) -> Execution | None:
@@ -301,8 +303,9 @@ class _Lease:
         if self._box is None:
             self._box = self._backend._acquire()
             if self._build is not None and step is not self._build:
-                # The compiled program went with the last sandbox: compile it again here.
-                rebuilt = self._request(self._build)
+                # The compiled program went with the last sandbox: compile it again here,
+                # within the time left now.
+                rebuilt = self._request(_cut(self._build, self._deadline))
                 if _failed(rebuilt):
                     raise RecompileFailed(rebuilt)
                 if self._box is None:  # the rebuild itself lost the sandbox
@@ -383,6 +386,15 @@ def _step(
         "output_bytes": limits.output_bytes,
     }
     return _Step(message, limits, lang, command.address_space_limited)
+
+
+def _cut(step: _Step, deadline: float | None) -> _Step:
+    """``step`` with its time limits cut to the time left before ``deadline``."""
+    limits = _until(step.limits, deadline)
+    if limits is step.limits:
+        return step
+    message = {**step.message, "wall_time_s": limits.wall_time_s, "cpu_time_s": limits.cpu_limit_s}
+    return _Step(message, limits, step.lang, step.address_space_limited)
 
 
 def _failed(execution: Execution) -> bool:

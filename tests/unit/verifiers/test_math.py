@@ -434,6 +434,15 @@ def test_a_bold_answer_inside_a_stated_sentence_is_the_answer() -> None:
         ("\\boxed{12}\n\nThe answer is 12; if rotations were distinct the answer is 24.", "24"),
         ("So the total could be 5 or 7", "7"),
         ("The total is **12** (or **24** with rotations).", "24"),
+        # found by review: a bold answer with more said around it, a count scaled twice,
+        # an article or ordinal suffix before variables, a ratio against an integer
+        ("Answer: **5**, or possibly 7.", "5"),
+        ("Answer: **5** if n is even, 7 otherwise.", "5"),
+        ("Answer: it is not **5**; it is 7.", "5"),
+        (r"\boxed{2 \text{ hundred thousand}}", "200"),
+        (r"\boxed{a xy}", "xy"),
+        (r"\boxed{4st}", "4"),
+        (r"\boxed{25:5}", "5"),
         # a ratio is not a chain of divisions; AM is not PM
         (r"\boxed{2:4:3}", "2:3:4"),
         (r"The final answer is: $\boxed{3:45 \text{ AM}}$", r"3:45 \text{ PM}"),
@@ -468,7 +477,33 @@ def test_red_team_false_positives_are_incorrect(completion: str, gold: str) -> N
         ("6:30 \\text{ PM}", "6:30 \\text{ p.m.}"),
         ("2:3:4", "4:6:8"),
         ("\\frac{3}{4}", "3:4"),
+        # ... and by review: ratios that look like times, polar coordinates in their order
+        ("12:25", "24:50"),
+        ("4:15", "\\frac{4}{15}"),
+        ("(2, 1)", "\\rho = 2, \\phi = 1"),
+        ("200000", "2 \\text{ hundred thousand}"),
     ],
 )
 def test_red_team_and_blind_set_6_equivalences(gold: str, answer: str) -> None:
     assert compare(gold, answer)[0] is True
+
+
+@pytest.mark.parametrize(
+    ("completion", "gold"),
+    [
+        ("So the correct choice is (C) and I am confident.", "C"),
+        ("Eliminating (A) and (B), the correct option is (C).", "C"),
+        ("The probability is 1/4 (or 25%).", "\\frac{1}{4}"),
+        ("The probability is 1/4 (or 25%).", "25\\%"),
+    ],
+)
+def test_one_answer_said_twice_or_among_eliminated_options_is_not_a_hedge(
+    completion: str, gold: str
+) -> None:
+    assert grade(completion, gold).status == "correct"
+
+
+def test_only_a_short_run_of_digits_is_searched_for_a_repeating_block() -> None:
+    # The search is quartic in the digits (190 s for 4,000): past 40 it is not tried.
+    assert normalize("0." + "3" * 40 + "...") == "\\frac{1}{3}"
+    assert normalize("0." + "3" * 41 + "...") == "0." + "3" * 41

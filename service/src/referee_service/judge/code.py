@@ -292,6 +292,7 @@ class CodeJudge:
                 return [context.not_run(case.name) for case in suite.cases]
             context.notes["compile_output"] = excerpt(runs.compiled.stderr or runs.compiled.stdout)
             return [_compile_error(case, runs.compiled) for case in suite.cases]
+        # The run that stopped the suite; for a compile error that is the first (see above).
         stopper = judged[-1] if stopped else None
         for case in suite.cases[len(judged) :]:
             if stopper is not None and stopped[0] == TestOutcome.compile_error:

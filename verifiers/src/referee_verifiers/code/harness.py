@@ -123,10 +123,10 @@ class Unencodable(TypeError):
 # objects: {"t": tuple}, {"d": dict as [key, value] pairs}, {"s": set}, {"fs": frozenset},
 # {"b": bytes as base64}, {"f": non-finite float as "inf"/"-inf"/"nan"}, {"c": [re, im]}.
 _MAX_DEPTH = 100
-# What the program sends is one level shallower than what may be sent to it: a test that
-# passes a returned value back (``candidate(encode(candidate(x)))``) wraps it in the
-# argument list, and a value too deep for that is the program's answer, not the test's.
-_SENT_BY_PROGRAM = 1
+# The depth a value the program sends starts at: one level shallower than what may be sent to
+# it, since a test that passes a returned value back (``candidate(encode(candidate(x)))``)
+# wraps it in the argument list; a value too deep for that is the program's wrong answer.
+_PROGRAM_VALUE_DEPTH = 1
 
 
 def encode_value(value: Any, depth: int = 0) -> Any:
@@ -259,7 +259,7 @@ def _load(namespace: dict[str, Any], source: str) -> dict[str, Any]:
         else:
             # Modules and other objects stay on the child's side.
             with contextlib.suppress(Unencodable, ValueError, RecursionError):
-                values[name] = encode_value(value, _SENT_BY_PROGRAM)
+                values[name] = encode_value(value, _PROGRAM_VALUE_DEPTH)
     return {"ok": True, "callables": callables, "values": values}
 
 
@@ -290,7 +290,7 @@ def _call(namespace: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
             "base": not isinstance(exc, Exception),
         }
     try:
-        return {"ok": True, "value": encode_value(result, _SENT_BY_PROGRAM)}
+        return {"ok": True, "value": encode_value(result, _PROGRAM_VALUE_DEPTH)}
     except (Unencodable, RecursionError) as exc:
         return {"ok": False, "unencodable": str(exc)}
 

@@ -11,6 +11,7 @@ sizing commands, spacing, units, thousands separators, trailing punctuation) is 
 
 from __future__ import annotations
 
+import itertools
 import re
 from fractions import Fraction
 
@@ -36,9 +37,11 @@ _UNICODE = {
 _UNICODE_CHARS = re.compile("|".join(map(re.escape, _UNICODE)))
 # Words after a value that change it or what is claimed: a bound ("5 or more", "at most"),
 # an operation ("5 squared"), a count of parts ("5 halves"), a condition ("7 for others").
+# Public for ``_words``, which reads the words after a number written in words the same way.
 NOT_A_NOUN = frozenset(
     {"or", "and", "more", "less", "fewer", "most", "least", "at", "squared", "cubed", "times"}
-    | {"plus", "minus", "over", "halves", "thirds", "quarters", "fourths", "fifths", "tenths"}
+    | {"plus", "minus", "over", "halves", "thirds", "quarters", "fourths", "fifths", "sixths"}
+    | {"sevenths", "eighths", "ninths", "tenths", "hundredths", "thousandths", "millionths"}
     | {"not", "than", "maybe", "possibly", "approximately", "about", "roughly", "nearly"}
     | {"for", "if", "when", "unless", "except", "otherwise"}
     | {"am", "pm"}  # "3:45 PM" is not 3:45
@@ -85,9 +88,13 @@ _NUMBER_CONGRUENCE = re.compile(r"^[\d\s^{}+*\\a-z()-]*?\\equiv(?![A-Za-z])\s*(.
 # Binomial coefficients written another way: "{5 \choose 2}", "C(5, 2)", "_5C_2".
 _CHOOSE = re.compile(r"^\{?\s*(\d+)\s*\\choose\s*(\d+)\s*\}?$|^C\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$")
 # Ordinal suffixes: "10th", "3^{rd}", "3^{\text{rd}}" (the text wrapper is gone by now).
-_ORDINAL = re.compile(r"(?<=\d)(?:\^\s*\{?\s*(?:st|nd|rd|th)\s*\}?|(?:st|nd|rd|th)\b)")
-# An article before a worded or ordinal answer: "an ellipse", "the 10th term".
-_ARTICLE = re.compile(r"^(?:the|an?)\s+(?=[A-Za-z]{2,}|\d+(?:st|nd|rd|th)\b)", re.IGNORECASE)
+# Only the suffix the number takes ("4st" is not 4).
+_ORDINAL = re.compile(r"(?<!\d)(\d+)(?:\^\s*\{?\s*(st|nd|rd|th)\s*\}?|(st|nd|rd|th)\b)")
+# An article before a worded answer or an ordinal: "an ellipse", "the 10th term"; not
+# before variables ("a xy" is not xy).
+_ARTICLE = re.compile(
+    r"^(?:the|an?)\s+(?=(?:[A-Za-z]{3,}[\s-]*)+$|\d+(?:st|nd|rd|th)\b)", re.IGNORECASE
+)
 # A qualifier after the answer proper: "f(x) = x for all x \in \mathbb{R}", "n = 2^k where
 # k \ge 0". The answer is what it qualifies; but not "5 for some n, 7 for others" or a
 # piecewise "x for x \ge 0, -x otherwise": those say more than one thing.
@@ -117,7 +124,7 @@ _REPEATING = re.compile(r"(?<![\d.])(\d*)\.(\d*)\\overline\s*\{(\d{1,12})\}")
 # A repeating decimal written out: "0.333...", "0.4545\ldots", "0.1666\dots". The digits
 # say what repeats; "3.14159..." repeats nothing and stays the decimal it shows.
 _ELLIPSIS_DECIMAL = re.compile(
-    r"(?<![\d.])(\d*)\.(\d+)\s*(?:\.{3}|\\[lc]?dots(?![A-Za-z])|\\dotsc(?![A-Za-z]))"
+    r"(?<![\d.])(\d*)\.(\d{1,40})\s*(?:\.{3}|\\[lc]?dots(?![A-Za-z])|\\dotsc(?![A-Za-z]))"
 )
 # Dots over the repeating digits: "0.1\dot{6}", "0.\dot{1}\dot{2}" (first to last dotted).
 _DOT_REPEATING = re.compile(r"(?<![\d.])(\d*)\.(\d*)\\dot\s*\{?(\d)\}?(?:(\d*)\\dot\s*\{?(\d)\}?)?")
@@ -130,7 +137,7 @@ _BRACED_COMMA = re.compile(r"\{,\}")
 # "1,000" and "12,345,678.5" but not "1,2", "1, 000" or "1,0000": groups of exactly three.
 # Not the arguments of a function: "\gcd(84,126)".
 _THOUSANDS = re.compile(r"(?<![\d.,])(?<![A-Za-z}]\()(\d{1,3}(?:,\d{3})+)(?![\d,])")
-# Words that are never units: they join several answers or name a function or constant.
+# Words that are never units: the words above, and names of functions and constants.
 _NOT_UNITS = NOT_A_NOUN | frozenset(
     {"sqrt", "sin", "cos", "tan", "log", "ln", "exp", "pi", "infty", "inf", "oo"}
 )
@@ -172,7 +179,10 @@ def _strip_value_words(text: str) -> str:
         return text
     value = match.group(1)
     if words[0] in _MULTIPLIERS and re.fullmatch(r"-?\d+(?:\.\d+)?", value):
-        return str(Fraction(value) * _MULTIPLIERS[words[0]])  # "2.5 million eggs"
+        scaled = Fraction(value)
+        for word in itertools.takewhile(lambda w: w in _MULTIPLIERS, words):
+            scaled *= _MULTIPLIERS[word]  # "2 hundred thousand", "2.5 million eggs"
+        return str(scaled)
     return value
 
 
@@ -196,9 +206,8 @@ def _period(digits: str) -> tuple[str, str] | None:
     for start in range(len(digits) - 1):
         tail = digits[start:]
         for size in range(1, len(tail) // 2 + 1):
-            block = tail[:size]
-            if (block * len(tail))[: len(tail)] == tail and len(tail) >= max(3, 2 * size):
-                return digits[:start], block
+            if tail[size:] == tail[:-size] and len(tail) >= max(3, 2 * size):  # period size
+                return digits[:start], tail[:size]
     return None
 
 
@@ -214,6 +223,16 @@ def _dotted_repeating(match: re.Match[str]) -> str:
     whole, fixed, first, middle, last = match.groups()
     repeat = first + (middle or "") + (last or "")
     return f"{whole}.{fixed}\\overline{{{repeat}}}"
+
+
+def _cardinal(match: re.Match[str]) -> str:
+    """ "3rd" -> "3", when the suffix is the one its number takes."""
+    number = int(match.group(1))
+    suffix = match.group(2) or match.group(3)
+    wanted = (
+        "th" if number % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return match.group(1) if suffix == wanted else match.group(0)
 
 
 def _unwrap_text(text: str) -> str:
@@ -261,7 +280,7 @@ def normalize(text: str) -> str:
         text = congruence.group(1).strip()
     text = _EQUIV.sub("=", text)
     text = _ARTICLE.sub("", text)
-    text = _ORDINAL.sub("", text)
+    text = _ORDINAL.sub(_cardinal, text)
     choose = _CHOOSE.match(text)
     if choose:
         n, k = (g for g in choose.groups() if g is not None)

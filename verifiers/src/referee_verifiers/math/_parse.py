@@ -81,7 +81,8 @@ class Answer:
     ``based`` (a numeral in a base, ``1011_2``) a (digits, base) pair; ``approx`` (``4\\pi
     \\approx 12.57``) the (value, approximation) pair of scalar answers; ``clock``
     (``3:45 PM``, ``15:45``) the minutes after midnight, or after noon or midnight when no
-    AM/PM says which (``3:45``); ``ratio`` (``2:3:4``) None, its terms in ``items``;
+    AM/PM says which (``3:45``; also a ratio, its terms in ``items``); ``ratio``
+    (``2:3:4``) None, its terms in ``items``;
     otherwise None.
     ``items`` holds the elements of ``set``, ``tuple`` and ``list``, and the middle sides of
     an equation written as a chain (``x = 2^8 = 256``). ``marker`` is ``%`` or
@@ -393,9 +394,11 @@ def _clock(text: str) -> Answer | None:
         return None
     if half:
         return Answer(text, "clock", (hours % 12 + (12 if half in "Pp" else 0)) * 60 + minutes)
+    # Without AM/PM it may be a ratio too ("4:15"): its terms go along, for compare.
+    terms = (_scalar(match.group(1)), _scalar(match.group(2)))
     if hours == 0 or hours > 12 or match.group(1).startswith("0"):  # 24-hour: "15:45", "09:30"
-        return Answer(text, "clock", hours * 60 + minutes)
-    return Answer(text, "clock", -((hours % 12) * 60 + minutes) - 1)
+        return Answer(text, "clock", hours * 60 + minutes, items=terms)
+    return Answer(text, "clock", -((hours % 12) * 60 + minutes) - 1, items=terms)
 
 
 def _set_items(inner: str) -> tuple[Answer, ...] | None:

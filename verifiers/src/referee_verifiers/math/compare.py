@@ -263,7 +263,10 @@ def _in_variable_order(answer: Answer) -> Answer:
     names = [
         item.value[0].value.name if _is_symbol(item.value[0]) else None for item in answer.items
     ]
-    if None in names or len(set(names)) != len(names):
+    # Only one-letter Latin names have an order to go by (x, y; a, b); not (rho, phi).
+    if not all(name and len(name) == 1 and name.isascii() for name in names):
+        return answer
+    if len(set(names)) != len(names):
         return answer
     ordered = tuple(item for _, item in sorted(zip(names, answer.items, strict=True)))
     return Answer(answer.text, "list", items=ordered)
@@ -499,21 +502,25 @@ def _approximation_counts(gold: Answer, approximation: Answer) -> bool:
     return digits.isdigit() and len(digits) <= len(approximation.text.partition(".")[2])
 
 
+def _ratio_terms(side: Answer) -> list[Any] | None:
+    """The terms of a ratio, or of a time that may be one (``4:15``)."""
+    if side.kind in ("ratio", "clock") and side.items:
+        return [to_sympy(item) for item in side.items]
+    return None
+
+
 def _ratios(gold: Answer, answer: Answer, rel_tol: float) -> bool:
-    """``2:3`` is ``4:6``, and a two-term ratio is the fraction ``2/3``; the order counts."""
-
-    def terms(side: Answer) -> list[Any] | None:
-        if side.kind == "ratio":
-            return [to_sympy(item) for item in side.items]
-        return None
-
-    g, a = terms(gold), terms(answer)
+    """``2:3`` is ``4:6``, in order; a two-term ratio is also the fraction it makes, though
+    not against an integer gold (``25:5`` is not an answer of 5)."""
+    g, a = _ratio_terms(gold), _ratio_terms(answer)
     if g is not None and a is not None:
         if len(g) != len(a) or any(term == 0 for term in g + a):
             return False
         return all(_expr_equal(x * a[0], y * g[0], rel_tol) for x, y in zip(g, a, strict=True))
     ratio, other = (g, answer) if g is not None else (a, gold)
     if ratio is None or len(ratio) != 2 or other.kind != "scalar" or ratio[1] == 0:
+        return False
+    if isinstance(gold.value, Fraction) and gold.value.denominator == 1:
         return False
     return _expr_equal(ratio[0] / ratio[1], to_sympy(other), rel_tol)
 
@@ -557,11 +564,11 @@ def _compare(gold: Answer, answer: Answer, rel_tol: float) -> Result:
         return _compare(gold.value[0], answer, rel_tol)[0], "approx"
     if g in ("matrix", "tuple") and a in ("scalar", "text") and _unit_vector_entries(answer):
         return _matrices(gold, answer, rel_tol)
-    if g == "clock" or a == "clock":
+    if g == a == "clock" and gold.value == answer.value:
         # Minutes after midnight; "3:45" with no AM/PM matches only another without (a
         # gold of "3:45 PM" wants the PM).
-        return g == a and gold.value == answer.value, "clock"
-    if g == "ratio" or a == "ratio":
+        return True, "clock"
+    if g in ("ratio", "clock") or a in ("ratio", "clock"):  # "4:15" may be a ratio
         return _ratios(gold, answer, rel_tol), "ratio"
     if g == "text" or a == "text":
         return string_key(gold.text).lower() == string_key(answer.text).lower(), "string"

@@ -21,9 +21,12 @@ is one. Policy ``strict``: only the last ``\\boxed{...}`` / ``\\fbox{...}`` coun
    equation is never read as its last digit.
 
 Hedging: the final answer is the last *group* of boxes, boxes separated only by
-punctuation, "and", "or" or a hedge word ("alternatively", "or maybe"). A group of
-several different answers is returned whole in ``Extraction.parts``; ``grade`` scores it as
-a list of answers, so it can match a gold with as many answers and never a single one.
+punctuation, "and", "or" or a hedge word ("alternatively", "or maybe", "otherwise", ``/``).
+A group of several different answers is returned whole in ``Extraction.parts``; ``grade``
+scores it as a list of answers, so it can match a gold with as many answers and never a
+single one. The fallbacks hedge the same way: two choice letters offered as alternatives in
+the last sentence ("C or D"), two bold answers or two numbers joined by "or" ("5 or 7",
+"**12** (or **24** ...)").
 
 Fallbacks 3 to 7 read only the last ``TAIL_CHARS`` characters and a box longer than
 ``MAX_ANSWER_CHARS`` is not read, so a huge completion costs about as much as a short one.
@@ -122,16 +125,28 @@ _MATH_WORDS = frozenset(
     {"sqrt", "sin", "cos", "tan", "log", "exp", "frac", "cot", "sec", "csc", "infty", "cup"}
     | {"and", "matrix", "pmatrix", "bmatrix", "vmatrix", "array"}
 )
+# Around a bold answer in a sentence, what makes it not the answer: another number, or
+# words that hedge, negate or make it conditional ("**5**, or possibly 7", "not **5**").
+_QUALIFIED = re.compile(
+    r"\d|\b(?:not|or|if|unless|otherwise|although|though|but|maybe|perhaps|possibly)\b",
+    re.IGNORECASE,
+)
 # How far into a stated answer a restatement may start: "The final answer is 36".
-_RESTATED_WITHIN = 24
+_RESTATED_WITHIN_CHARS = 24
 # Sentence ends: two choice letters within one sentence are one hedged answer.
 _SENTENCE_END = re.compile(r"[.!?\n]")
-_OR_LETTER = re.compile(r"\b(?:or|and|maybe)\s+\(?\*{0,2}([A-J])\*{0,2}\)?(?![A-Za-z])")
+_OR_LETTER = re.compile(r"\b(?:or|maybe)\s+\(?\*{0,2}([A-J])\*{0,2}\)?(?![A-Za-z])")
+# What joins two choice letters offered as alternatives: "(C) or (D)", "**C**, though **D**".
+_LETTER_JOINER = re.compile(
+    r"[\s,;*()]*(?:or|maybe|perhaps|possibly|though|although|but|alternatively)\b[\s,;*()]*",
+    re.IGNORECASE,
+)
 # What joins two alternatives in prose: "5 or 7", "**12** (or **24** with ...".
 _OR_BETWEEN = re.compile(
     r"[\s,;(*$]*(?:or|maybe|possibly|perhaps)(?:\s+(?:maybe|possibly|perhaps|even))?[\s*$(]*",
     re.IGNORECASE,
 )
+_PERCENT_AFTER = re.compile(r"\**\s*(?:\\?%|percent\b)")
 _LABEL = re.compile(r"^\s*(?:final\s+)?answer\s*:\s*", re.IGNORECASE)
 
 
@@ -139,8 +154,9 @@ _LABEL = re.compile(r"^\s*(?:final\s+)?answer\s*:\s*", re.IGNORECASE)
 class Extraction:
     """What a completion answers.
 
-    ``parts`` holds the normalized final answer, or several when the completion ends with
-    a group of different boxed answers; empty when there is no answer. ``source`` names
+    ``parts`` holds the normalized final answer, or several when the completion hedges (a
+    group of different boxed answers, or alternatives a fallback found: see the module's
+    docstring); empty when there is no answer. ``source`` names
     where it was found (``boxed``, ``bare``, ``gsm8k``, ``stated``, ``choice``, ``bold``,
     ``last_math``, ``last_number``; ``none`` when nothing was).
     """
@@ -262,11 +278,11 @@ def _stated(text: str) -> str:
         stated = stated[2:]
     answer = stated.strip("*").strip()
     inner = _ANSWER_IS.search(answer + "\n")
-    if inner is not None and inner.start() <= _RESTATED_WITHIN:
+    if inner is not None and inner.start() <= _RESTATED_WITHIN_CHARS:
         answer = inner.group(1).strip("*").strip()
     bold = {b.strip() for b in _BOLD.findall(stated)}
-    if len(bold) == 1 and _is_prose(answer):  # "Answer: The class raises **$1,080**."
-        answer = bold.pop()
+    if len(bold) == 1 and _is_prose(answer) and not _QUALIFIED.search(_BOLD.sub(" ", stated)):
+        answer = bold.pop()  # "Answer: The class raises **$1,080**."
     if _ONLY_DELIMITERS.fullmatch(answer):
         return ""
     return normalize(strip_math_delimiters(answer))
@@ -301,7 +317,12 @@ def _hedged(
     if earlier is not None and _OR_BETWEEN.fullmatch(text, earlier.end(), last.start()):
         first = normalize(_LABEL.sub("", earlier.group(earlier.lastindex or 0)))
         if first and answer and string_key(first) != string_key(answer):
-            return Extraction((first, answer), source)
+            # With their percent marks: "1/4 (or 25%)" says one thing twice, not a hedge.
+            marked = tuple(
+                value + "%" if _PERCENT_AFTER.match(text, match.end()) else value
+                for value, match in ((first, earlier), (answer, last))
+            )
+            return Extraction(marked, source)
     return _single(answer, source)
 
 
@@ -336,10 +357,13 @@ def _final_letters(tail: str) -> tuple[str, ...]:
     sentence_end = _SENTENCE_END.search(tail, last.end())
     end = sentence_end.start() if sentence_end else len(tail)
     letters = [next(g for g in last.groups() if g)]
+    later = last
     for earlier in reversed(matches[:-1]):
-        if _SENTENCE_END.search(tail, earlier.end(), last.start()):
+        # Only letters offered as alternatives: "Eliminating (A) and (B), ... is (C)" is C.
+        if not _LETTER_JOINER.fullmatch(tail, earlier.end(), later.start()):
             break
         letters.insert(0, next(g for g in earlier.groups() if g))
+        later = earlier
     letters += _OR_LETTER.findall(tail, last.end(), end)
     return tuple(dict.fromkeys(letters))
 

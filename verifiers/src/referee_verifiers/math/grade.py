@@ -185,7 +185,8 @@ def grade_prepared(
         (reward 0.0). ``details`` holds ``extracted`` (at most 200 characters), ``source``
         (where it was found), ``gold_normalized``, ``rule`` (``string``, ``numeric``,
         ``symbolic``, ``set``, ``tuple``, ``interval``, ``inequality``, ``equation``,
-        ``matrix``, ``choice``, ``hedge``), ``gold_kind``/``answer_kind`` and ``time_s``.
+        ``matrix``, ``choice``, ``base``, ``approx``, ``clock``, ``ratio``, ``structure``,
+        ``hedge``), ``gold_kind``/``answer_kind`` and ``time_s``.
 
     Raises:
         ValueError: ``policy`` or ``rel_tol`` is out of range (a caller's mistake).
