@@ -109,10 +109,14 @@ def test_a_pattern_that_recurses_without_end_is_invalid_input_naming_it(
     pattern: str, full: bool
 ) -> None:
     # The regex module reports these as MemoryError or RecursionError, from compiling or
-    # matching: the user's pattern at fault, not a bug of ours (internal_error).
+    # matching: the user's pattern at fault, not a bug of ours (internal_error). Endless
+    # recursion takes about 0.8 s to exhaust its stack, so on a loaded machine the 1 s
+    # matching limit may end it first: a timeout, which blames the pattern too.
     verdict = grade_regex("aaa", pattern, full=full)
-    assert (verdict.status, verdict.reward) == ("invalid_input", 0.0)
-    assert pattern[:20] in verdict.details["error"]
+    assert verdict.status in ("invalid_input", "timeout") and verdict.reward == 0.0
+    assert verdict.details["error"].startswith("pattern")
+    if verdict.status == "invalid_input":
+        assert pattern[:20] in verdict.details["error"]
 
 
 def test_catastrophic_regex_times_out_instead_of_hanging() -> None:
